@@ -1,0 +1,54 @@
+# person_pivots: PGXS build of the C++ extension, plus the two user commands
+# (make demo, make test). C++ unit tests and benchmarks build with CMake.
+
+EXTENSION    = person_pivots
+MODULE_big   = person_pivots
+OBJS         = $(patsubst %.cpp,%.o,$(wildcard src/*.cpp))
+DATA         = $(wildcard sql/extension/person_pivots--*.sql)
+PGFILEDESC   = "person_pivots - database-enforced pivot rules"
+
+# Regression tests run in this order against a throwaway cluster (make test).
+REGRESS      = install boundary media_writers media_rules media_functions \
+               locations_writers locations_primary locations_functions \
+               sync_functions scope_security
+REGRESS_OPTS = --dbname=contrib_regression
+ISOLATION    = primary_promote_promote primary_promote_unlink \
+               primary_promote_delete link_same_pair primary_promote_bulk
+ISOLATION_OPTS = --inputdir=test --dbname=isolation_regression
+
+PG_CXXFLAGS  = -std=c++17 -fPIC -Wall -Wextra -Werror -Wno-unused-parameter \
+               -Wno-missing-field-initializers -Wno-register -Isrc
+SHLIB_LINK  += -lstdc++
+
+# The server may be built with LLVM JIT; we ship no bitcode for C++ sources.
+override with_llvm = no
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+# Before `make setup` has run on a fresh machine PGXS may be absent; the
+# setup, demo and test targets install it and re-enter make.
+ifneq ($(wildcard $(PGXS)),)
+include $(PGXS)
+endif
+
+.PHONY: setup demo test bench dist
+
+# Installs whatever is missing (Debian packages); quiet when all is there.
+setup:
+	@bash test/scripts/setup.sh
+
+demo: setup
+	@$(MAKE) --no-print-directory all
+	@bash test/scripts/demo.sh
+
+test: setup
+	@$(MAKE) --no-print-directory all
+	@bash test/scripts/run_tests.sh
+
+bench: setup
+	@$(MAKE) --no-print-directory all
+	@bash bench/run.sh
+
+dist:
+	git archive --format=tar.gz --prefix=person_pivots-$$(sed -n "s/^default_version = '\(.*\)'/\1/p" person_pivots.control)/ \
+	  -o person_pivots-$$(sed -n "s/^default_version = '\(.*\)'/\1/p" person_pivots.control).tar.gz HEAD

@@ -1,0 +1,153 @@
+// Shared plumbing of the API functions.
+#include "api_common.hpp"
+#include "errors.hpp"
+#include "host.hpp"
+#include "spi.hpp"
+
+namespace pp::api {
+
+namespace {
+
+// The workspace uuid the caller names, or NULL when it names none.
+Datum named_workspace(FunctionCallInfo fcinfo, int session_argno, bool *isnull) {
+	static spi::Statement extract = {
+		"SELECT pg_catalog.json_extract_path_text($1, 'x-hasura-workspace-id')", 1, {JSONOID}, nullptr, InvalidOid};
+	Datum session;
+	if (!PG_ARGISNULL(session_argno)) {
+		session = PG_GETARG_DATUM(session_argno);
+	} else {
+		const char *user = GetConfigOption("hasura.user", true, false);
+		if (!user || !*user) {
+			*isnull = true;
+			return 0;
+		}
+		session = DirectFunctionCall1(json_in, CStringGetDatum(user));
+	}
+	Datum args[1] = {session};
+	spi::execute(extract, args, nullptr, true, 1);
+	bool null_value;
+	Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &null_value);
+	if (null_value) {
+		*isnull = true;
+		return 0;
+	}
+	char *id_text = text_to_cstring(DatumGetTextPP(value));
+	if (!*id_text) {
+		*isnull = true;
+		return 0;
+	}
+	*isnull = false;
+	return DirectFunctionCall1(uuid_in, CStringGetDatum(id_text));  // 22P02 names a malformed value
+}
+
+struct TargetSql {
+	char text[512];
+	spi::Statement stmt;
+};
+
+spi::Statement &target_statement(Target kind) {
+	static TargetSql media, location;
+	TargetSql &t = kind == Target::media ? media : location;
+	if (!t.text[0]) {
+		const char *table = kind == Target::media ? "media" : "locations";
+		const char *id = kind == Target::media ? "media_id" : "location_id";
+		Oid relid = host::core_api_relid(table);
+		bool has_deleted = OidIsValid(relid) && get_attnum(relid, "deleted_at") != InvalidAttrNumber;
+		bool has_ws = OidIsValid(relid) && get_attnum(relid, "workspace_pk") != InvalidAttrNumber;
+		snprintf(t.text, sizeof t.text, "SELECT pk FROM core_api.%s WHERE %s OPERATOR(pg_catalog.=) $1%s%s", table,
+		         id, has_deleted ? " AND deleted_at IS NULL" : "",
+		         has_ws ? " AND ($2 IS NULL OR workspace_pk OPERATOR(pg_catalog.=) $2)"
+		                : " AND ($2 IS NULL OR true)");
+		t.stmt = {t.text, 2, {UUIDOID, INT4OID}, nullptr, InvalidOid};
+	}
+	return t.stmt;
+}
+
+int32 single_pk(spi::Statement &stmt, Datum id, const Scope &scope) {
+	Datum args[2] = {id, Int32GetDatum(scope.workspace_pk)};
+	char nulls[3] = {' ', scope.scoped ? ' ' : 'n', '\0'};
+	if (spi::execute(stmt, args, nulls, false, 1) == 0)
+		return -1;
+	bool isnull;
+	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+}  // namespace
+
+Datum required_arg(FunctionCallInfo fcinfo, int argno, const char *name) {
+	if (PG_ARGISNULL(argno))
+		throw errors::null_argument(name);
+	return PG_GETARG_DATUM(argno);
+}
+
+const char *uuid_text(Datum uuid) {
+	return DatumGetCString(DirectFunctionCall1(uuid_out, uuid));
+}
+
+Scope scope_of(FunctionCallInfo fcinfo, int session_argno) {
+	static spi::Statement workspace = {
+		"SELECT pk FROM core_api.workspaces WHERE workspace_id OPERATOR(pg_catalog.=) $1", 1, {UUIDOID}, nullptr,
+		InvalidOid};
+	bool none;
+	Datum id = named_workspace(fcinfo, session_argno, &none);
+	if (none)
+		return {false, 0};
+	Datum args[1] = {id};
+	if (spi::execute(workspace, args, nullptr, false, 1) == 0)
+		throw errors::workspace_not_found(uuid_text(id));
+	bool isnull;
+	return {true, DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))};
+}
+
+int32 find_person(Datum person_id, const Scope &scope) {
+	static spi::Statement person = {
+		"SELECT pk FROM {people} WHERE person_id OPERATOR(pg_catalog.=) $1 AND deleted_at IS NULL"
+		" AND ($2 IS NULL OR workspace_pk OPERATOR(pg_catalog.=) $2)",
+		2, {UUIDOID, INT4OID}, nullptr, InvalidOid};
+	return single_pk(person, person_id, scope);
+}
+
+int32 resolve_person(Datum person_id, const Scope &scope) {
+	int32 pk = find_person(person_id, scope);
+	if (pk < 0)
+		throw errors::person_not_found(uuid_text(person_id));
+	return pk;
+}
+
+int32 find_target(Target kind, Datum target_id, const Scope &scope) {
+	return single_pk(target_statement(kind), target_id, scope);
+}
+
+int32 resolve_target(Target kind, Datum target_id, const Scope &scope) {
+	int32 pk = find_target(kind, target_id, scope);
+	if (pk < 0)
+		throw errors::target_not_found(kind == Target::media ? "media" : "location", uuid_text(target_id));
+	return pk;
+}
+
+void begin_rows(FunctionCallInfo fcinfo) {
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+}
+
+void append_spi_rows(FunctionCallInfo fcinfo) {
+	ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+	TupleDesc out = rsinfo->setDesc;
+	TupleDesc in = SPI_tuptable->tupdesc;
+	Datum *values = static_cast<Datum *>(palloc(out->natts * sizeof(Datum)));
+	bool *nulls = static_cast<bool *>(palloc(out->natts * sizeof(bool)));
+	for (uint64 row = 0; row < SPI_processed; row++) {
+		HeapTuple tuple = SPI_tuptable->vals[row];
+		int source = 1;  // SELECT * lists the live columns in table order
+		for (int i = 0; i < out->natts; i++) {
+			if (TupleDescAttr(out, i)->attisdropped || source > in->natts) {
+				values[i] = 0;
+				nulls[i] = true;
+				continue;
+			}
+			values[i] = SPI_getbinval(tuple, in, source++, &nulls[i]);
+		}
+		tuplestore_putvalues(rsinfo->setResult, out, values, nulls);
+	}
+}
+
+}  // namespace pp::api

@@ -1,0 +1,85 @@
+// Converts C++ exceptions into Postgres errors at every entry point.
+#include "boundary.hpp"
+
+#include <cstring>
+#include <new>
+
+namespace pp::detail {
+
+namespace {
+
+// Fixed buffers: filling them calls no Postgres function, so nothing can
+// longjmp while an exception object is still alive.
+struct Report {
+	int sqlstate = ERRCODE_INTERNAL_ERROR;
+	bool internal = true;
+	char message[1024] = {0};
+	char detail[1024] = {0};
+	char hint[512] = {0};
+};
+
+void copy(char *dst, size_t size, const char *src) {
+	if (!src)
+		return;
+	std::strncpy(dst, src, size - 1);
+	dst[size - 1] = '\0';
+}
+
+}  // namespace
+
+Datum run_guarded(FunctionCallInfo fcinfo, Datum (*impl)(FunctionCallInfo), const char *name) {
+	ErrorData *pg_error = nullptr;
+	Report report;
+	try {
+		return impl(fcinfo);
+	} catch (const PgError &e) {
+		pg_error = e.data();
+	} catch (const Error &e) {
+		report.sqlstate = e.sqlstate();
+		report.internal = false;
+		copy(report.message, sizeof report.message, e.what());
+		copy(report.detail, sizeof report.detail, e.detail().c_str());
+		copy(report.hint, sizeof report.hint, e.hint().c_str());
+	} catch (const std::bad_alloc &) {
+		report.sqlstate = ERRCODE_OUT_OF_MEMORY;
+		report.internal = false;
+		copy(report.message, sizeof report.message, "out of memory");
+	} catch (const std::exception &e) {
+		copy(report.message, sizeof report.message, e.what());
+	} catch (...) {
+		copy(report.message, sizeof report.message, "unknown C++ exception");
+	}
+	// Every C++ object of the body has been destroyed: raising is safe now.
+	if (pg_error)
+		rethrow_caught(pg_error);
+	if (report.internal)
+		ereport(ERROR, (errcode(report.sqlstate),
+		                errmsg_internal("unexpected C++ exception in %s: %s", name, report.message)));
+	ereport(ERROR, (errcode(report.sqlstate), errmsg_internal("%s", report.message),
+	                report.detail[0] ? errdetail_internal("%s", report.detail) : 0,
+	                report.hint[0] ? errhint("%s", report.hint) : 0));
+	pg_unreachable();
+}
+
+ErrorData *catch_pg_error(void (*call)(void *), void *arg) {
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	ErrorData *volatile caught = nullptr;
+	PG_TRY();
+	{
+		call(arg);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(caller_cxt);
+		caught = CopyErrorData();
+		FlushErrorState();
+	}
+	PG_END_TRY();
+	return caught;
+}
+
+void rethrow_caught(ErrorData *edata) {
+	ReThrowError(edata);
+}
+
+}  // namespace pp::detail

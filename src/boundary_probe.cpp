@@ -1,0 +1,36 @@
+// person_pivots_internal.boundary_probe(mode): drives each path of the
+// C++/Postgres boundary so the regression suite can prove it.
+#include "boundary.hpp"
+#include "errors.hpp"
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+// Owns C++ objects while Postgres raises an error underneath: pp::pg turns
+// the longjmp into an exception, the vector is freed, the entry point
+// re-raises the original error (SQLSTATE 22P02 from int4in).
+std::string parse_with_cpp_frames(const char *text) {
+	std::vector<std::string> owned{"destructors", "must", "run"};
+	int32 value = pp::pg([&] { return DatumGetInt32(DirectFunctionCall1(int4in, CStringGetDatum(text))); });
+	return owned.front() + " " + std::to_string(value);
+}
+
+}  // namespace
+
+PP_FUNCTION(boundary_probe) {
+	const char *mode = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (strcmp(mode, "cpp") == 0)
+		throw pp::errors::invalid_argument("mode", mode, "The probe raised a pp::Error on purpose.");
+	if (strcmp(mode, "std") == 0)
+		throw std::runtime_error("probe: std::runtime_error on purpose");
+	if (strcmp(mode, "alloc") == 0)
+		throw std::bad_alloc();
+	if (strcmp(mode, "pg") == 0)
+		parse_with_cpp_frames("not a number");
+	if (strcmp(mode, "pg-ok") == 0)
+		PG_RETURN_TEXT_P(cstring_to_text(parse_with_cpp_frames("42").c_str()));
+	PG_RETURN_TEXT_P(cstring_to_text("ok"));
+}

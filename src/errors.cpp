@@ -1,0 +1,154 @@
+// The catalogue of person_pivots errors (see errors.hpp). README's error
+// table lists the same entries; keep the two in step.
+#include "errors.hpp"
+
+#include <cstdarg>
+#include <cstdio>
+
+namespace pp::errors {
+
+namespace {
+
+std::string format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+std::string format(const char *fmt, ...) {
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	std::vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+constexpr const char *scope_hint =
+	"An id that does not exist and an id of another workspace are reported alike.";
+
+}  // namespace
+
+Error null_argument(const char *argument) {
+	return Error(ERRCODE_NULL_VALUE_NOT_ALLOWED, format("%s must not be null", argument));
+}
+
+Error invalid_argument(const char *argument, const std::string &value, const char *why) {
+	return Error(ERRCODE_INVALID_PARAMETER_VALUE, format("invalid %s: %s", argument, value.c_str()), why);
+}
+
+Error person_not_found(const std::string &person_id) {
+	return Error(ERRCODE_FOREIGN_KEY_VIOLATION, format("person %s does not exist", person_id.c_str()), {},
+	             scope_hint);
+}
+
+Error target_not_found(const char *kind, const std::string &target_id) {
+	return Error(ERRCODE_FOREIGN_KEY_VIOLATION, format("%s %s does not exist", kind, target_id.c_str()), {},
+	             scope_hint);
+}
+
+Error workspace_not_found(const std::string &workspace_id) {
+	return Error(ERRCODE_INVALID_PARAMETER_VALUE, format("workspace %s does not exist", workspace_id.c_str()),
+	             {}, "x-hasura-workspace-id must name a row of core_api.workspaces.");
+}
+
+Error label_too_long(const std::string &location_id, const std::string &person_id) {
+	return Error(ERRCODE_STRING_DATA_RIGHT_TRUNCATION,
+	             format("label of location %s for person %s is longer than 255 characters", location_id.c_str(),
+	                    person_id.c_str()));
+}
+
+Error label_missing(const std::string &location_id, const std::string &person_id) {
+	return Error(ERRCODE_NOT_NULL_VIOLATION,
+	             format("label of location %s for person %s must not be null", location_id.c_str(),
+	                    person_id.c_str()));
+}
+
+Error several_primaries(const std::string &person_id) {
+	return Error(ERRCODE_INVALID_PARAMETER_VALUE,
+	             format("locations of person %s mark more than one location as primary", person_id.c_str()), {},
+	             "A person has at most one primary location.");
+}
+
+Error link_not_found(const std::string &person_id, const char *kind, const std::string &target_id) {
+	return Error(ERRCODE_FOREIGN_KEY_VIOLATION,
+	             format("person %s has no active link to %s %s", person_id.c_str(), kind, target_id.c_str()), {},
+	             "Link it first with person_pivots.link_person_location().");
+}
+
+Error insert_deleted(const char *table) {
+	return Error(ERRCODE_CHECK_VIOLATION, format("new rows of %s must have deleted_at null", table), {},
+	             "Insert the link, then delete it.");
+}
+
+Error frozen_row(const char *table, int32_t pk) {
+	return Error(ERRCODE_CHECK_VIOLATION, format("row %d of %s is soft-deleted and cannot change", pk, table), {},
+	             "Soft-deleted rows are history. Link the pair again to create a new active row.");
+}
+
+Error undelete(const char *table, int32_t pk) {
+	return Error(ERRCODE_CHECK_VIOLATION, format("deleted_at of row %d of %s cannot be cleared", pk, table), {},
+	             "Soft delete is one-way. Link the pair again to create a new active row.");
+}
+
+Error endpoint_change(const char *table, const char *column, int32_t pk) {
+	return Error(ERRCODE_CHECK_VIOLATION, format("%s of row %d of %s cannot change", column, pk, table), {},
+	             "A link never moves: unlink it and link the new pair.");
+}
+
+Error truncate_refused(const char *table) {
+	return Error(ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION, format("cannot truncate %s", table),
+	             "Pivot rows are soft-deleted, never physically removed by application roles.",
+	             "A maintenance role erases a person's rows with person_pivots.purge_person().");
+}
+
+Error person_pk_missing(int32_t person_pk) {
+	return Error(ERRCODE_FOREIGN_KEY_VIOLATION, format("person with pk %d does not exist", person_pk));
+}
+
+Error target_pk_missing(const char *kind, int32_t target_pk) {
+	return Error(ERRCODE_FOREIGN_KEY_VIOLATION, format("%s with pk %d does not exist", kind, target_pk));
+}
+
+Error workspace_mismatch(const char *kind, int32_t person_pk, int32_t person_ws, int32_t target_pk,
+                         int32_t target_ws) {
+	return Error(ERRCODE_CHECK_VIOLATION,
+	             format("person %d of workspace %d cannot link %s %d of workspace %d", person_pk, person_ws, kind,
+	                    target_pk, target_ws),
+	             {}, "A pivot links a person and a target of the same workspace.");
+}
+
+Error primary_exists(int32_t person_pk) {
+	return Error(ERRCODE_UNIQUE_VIOLATION,
+	             format("person %d already has an active primary location", person_pk), {},
+	             "person_pivots.primary_conflict is 'error'; demote the current primary first, or set it to 'demote'.");
+}
+
+Error primary_serialization(int32_t person_pk) {
+	return Error(ERRCODE_T_R_SERIALIZATION_FAILURE,
+	             format("could not serialize the primary location change of person %d", person_pk), {},
+	             "A concurrent transaction changed this person's primary location. Retry the transaction.");
+}
+
+Error not_maintenance(const char *function) {
+	return Error(ERRCODE_INSUFFICIENT_PRIVILEGE, format("%s is for maintenance roles only", function), {},
+	             "Run it as the owner of the pivot tables or as a superuser.");
+}
+
+Error host_table_missing(const char *table) {
+	return Error(ERRCODE_UNDEFINED_TABLE, format("required table %s does not exist", table), {},
+	             "Create the application's host schema (core_api.people or core_api.peoples, core_api.media, "
+	             "core_api.locations, core_api.workspaces) before CREATE EXTENSION person_pivots.");
+}
+
+Error host_column_missing(const char *table, const char *column) {
+	return Error(ERRCODE_UNDEFINED_COLUMN, format("required column %s.%s does not exist", table, column), {},
+	             "See the host table requirements in the person_pivots README.");
+}
+
+Error pivot_shape(const char *table, const char *column, const char *expected) {
+	return Error(ERRCODE_DATATYPE_MISMATCH, format("cannot adopt %s: column %s must be %s", table, column, expected),
+	             {}, "Alter the existing table to the documented shape, then run CREATE EXTENSION again.");
+}
+
+Error pivot_rows_break_rule(const char *table, const char *rule, const std::string &offenders, const char *repair) {
+	return Error(ERRCODE_UNIQUE_VIOLATION, format("cannot adopt %s: existing rows break the rule \"%s\"", table, rule),
+	             format("First offenders: %s.", offenders.c_str()), format("Repair them with %s.", repair));
+}
+
+}  // namespace pp::errors

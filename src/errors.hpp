@@ -1,0 +1,47 @@
+// Every error person_pivots raises, in one place: SQLSTATE, message in
+// PostgreSQL style (lower case, no final period, names the value), hint.
+// Anything a client can cause is class 22 or 23, so Hasura passes the
+// message through; install-time errors use the catalog classes (42xxx)
+// because only the DBA running CREATE EXTENSION can cause them.
+#pragma once
+
+#include "boundary.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace pp::errors {
+
+// arguments and input values
+Error null_argument(const char *argument);
+Error invalid_argument(const char *argument, const std::string &value, const char *why);
+Error person_not_found(const std::string &person_id);
+Error target_not_found(const char *kind, const std::string &target_id);
+Error workspace_not_found(const std::string &workspace_id);
+Error label_too_long(const std::string &location_id, const std::string &person_id);
+Error label_missing(const std::string &location_id, const std::string &person_id);
+Error several_primaries(const std::string &person_id);
+Error link_not_found(const std::string &person_id, const char *kind, const std::string &target_id);
+
+// row rules enforced by the triggers
+Error insert_deleted(const char *table);
+Error frozen_row(const char *table, int32_t pk);
+Error undelete(const char *table, int32_t pk);
+Error endpoint_change(const char *table, const char *column, int32_t pk);
+Error truncate_refused(const char *table);
+Error person_pk_missing(int32_t person_pk);
+Error target_pk_missing(const char *kind, int32_t target_pk);
+Error workspace_mismatch(const char *kind, int32_t person_pk, int32_t person_ws, int32_t target_pk,
+                         int32_t target_ws);
+Error primary_exists(int32_t person_pk);
+Error primary_serialization(int32_t person_pk);
+Error not_maintenance(const char *function);
+
+// install and adoption (CREATE EXTENSION)
+Error host_table_missing(const char *table);
+Error host_column_missing(const char *table, const char *column);
+Error pivot_shape(const char *table, const char *column, const char *expected);
+Error pivot_rows_break_rule(const char *table, const char *rule, const std::string &offenders,
+                            const char *repair);
+
+}  // namespace pp::errors

@@ -1,0 +1,71 @@
+// Host schema lookups shared by triggers, functions and the installer.
+#include "host.hpp"
+
+extern "C" {
+#include "access/skey.h"
+#include "access/stratnum.h"
+#include "catalog/pg_class.h"
+#include "utils/fmgroids.h"
+#include "utils/syscache.h"
+}
+
+namespace pp::host {
+
+Oid core_api_relid(const char *name) {
+	Oid nsp = get_namespace_oid("core_api", true);
+	return OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
+}
+
+Oid people_relid() {
+	Oid relid = core_api_relid("people");
+	return OidIsValid(relid) ? relid : core_api_relid("peoples");
+}
+
+const char *people_name() {
+	return OidIsValid(core_api_relid("people")) ? "core_api.people" : "core_api.peoples";
+}
+
+Entity fetch_by_pk(Oid relid, AttrNumber workspace_attnum, int32 pk) {
+	Entity out = {false, false, 0};
+	Relation rel = table_open(relid, AccessShareLock);
+	Oid index_oid = RelationGetPrimaryKeyIndex(rel);
+	if (!OidIsValid(index_oid))
+		elog(ERROR, "table \"%s\" has no primary key", RelationGetRelationName(rel));
+	Relation index = index_open(index_oid, AccessShareLock);
+
+	ScanKeyData key;
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(pk));
+	IndexScanDesc scan = index_beginscan(rel, index, SnapshotSelf, 1, 0);
+	index_rescan(scan, &key, 1, NULL, 0);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	if (index_getnext_slot(scan, ForwardScanDirection, slot)) {
+		out.found = true;
+		if (workspace_attnum != InvalidAttrNumber) {
+			bool isnull;
+			Datum ws = slot_getattr(slot, workspace_attnum, &isnull);
+			out.has_workspace = !isnull;
+			out.workspace_pk = isnull ? 0 : DatumGetInt32(ws);
+		}
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	index_endscan(scan);
+	index_close(index, NoLock);
+	table_close(rel, NoLock);
+	return out;
+}
+
+Oid relation_owner(Oid relid) {
+	HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return owner;
+}
+
+bool is_maintenance_role(Relation rel) {
+	Oid user = GetUserId();
+	return superuser_arg(user) || has_privs_of_role(user, rel->rd_rel->relowner);
+}
+
+}  // namespace pp::host

@@ -1,0 +1,38 @@
+// The host schema the pivots link: core_api.people (or peoples), media,
+// locations, workspaces. Finds the tables and reads single rows by pk.
+#pragma once
+
+#include "pg.hpp"
+
+namespace pp::host {
+
+// The people table: core_api.people, else core_api.peoples (older
+// databases). InvalidOid when neither exists.
+Oid people_relid();
+// "core_api.people" or "core_api.peoples", quoted for SQL.
+const char *people_name();
+// core_api.<name>, or InvalidOid.
+Oid core_api_relid(const char *name);
+
+// One row of an entity table as the rules need it.
+struct Entity {
+	bool found;
+	bool has_workspace;  // the table has workspace_pk and the row's is not null
+	int32 workspace_pk;
+};
+
+// Reads the row with primary key `pk` through the table's primary key index.
+// SnapshotSelf: sees committed rows and this transaction's own, including
+// rows inserted earlier by the current command (a writable CTE that
+// creates the person and links it in one statement).
+Entity fetch_by_pk(Oid relid, AttrNumber workspace_attnum, int32 pk);
+
+// Owner of a relation.
+Oid relation_owner(Oid relid);
+
+// Maintenance roles (superuser, or members of the table owner) write system
+// columns verbatim and may remove rows physically; everyone else is an
+// application role.
+bool is_maintenance_role(Relation rel);
+
+}  // namespace pp::host

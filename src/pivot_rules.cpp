@@ -1,0 +1,310 @@
+// Shared row rules for core_api.person_media and core_api.person_locations.
+//
+// This file calls Postgres directly and so holds only trivially
+// destructible locals (see boundary.hpp); errors are thrown as pp::Error
+// and raised by the entry point's boundary.
+#include "pivot_rules.hpp"
+#include "errors.hpp"
+#include "host.hpp"
+#include "spi.hpp"
+
+extern "C" {
+#include "utils/datum.h"
+}
+
+namespace pp::rules {
+
+const PivotTable person_media = {"core_api.person_media", "media", "media", "media_pk", true};
+const PivotTable person_locations = {"core_api.person_locations", "location", "locations", "location_pk", false};
+
+namespace {
+
+constexpr int cache_slots = 512;
+
+// An entity looked up once per statement, keyed by pk.
+struct CachedEntity {
+	bool valid;
+	int32 pk;
+	host::Entity entity;
+};
+
+// Per-statement state, kept in the trigger's FmgrInfo (fn_extra): the
+// executor gives each statement its own, so nothing outlives the statement.
+struct StatementState {
+	Oid relid;
+	Oid user;
+	bool maintenance;
+	Columns cols;
+	Oid people, target;
+	AttrNumber people_workspace, target_workspace;
+	CachedEntity people_cache[cache_slots];
+	CachedEntity target_cache[cache_slots];
+};
+
+AttrNumber column(TupleDesc desc, const char *name, bool required) {
+	for (int i = 0; i < desc->natts; i++) {
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+			return att->attnum;
+	}
+	if (required)
+		elog(ERROR, "column \"%s\" is missing from the pivot table", name);
+	return InvalidAttrNumber;
+}
+
+AttrNumber optional_attnum(Oid relid, const char *name) {
+	AttrNumber n = OidIsValid(relid) ? get_attnum(relid, name) : InvalidAttrNumber;
+	return n == InvalidAttrNumber ? InvalidAttrNumber : n;
+}
+
+StatementState *statement_state(FunctionCallInfo fcinfo, Relation rel, const PivotTable &table) {
+	auto *state = static_cast<StatementState *>(fcinfo->flinfo->fn_extra);
+	Oid user = GetUserId();
+	if (state && state->relid == RelationGetRelid(rel) && state->user == user)
+		return state;
+	if (!state)
+		state = static_cast<StatementState *>(
+			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(StatementState)));
+	else
+		memset(state, 0, sizeof(StatementState));
+	TupleDesc desc = RelationGetDescr(rel);
+	state->relid = RelationGetRelid(rel);
+	state->user = user;
+	state->maintenance = host::is_maintenance_role(rel);
+	state->cols.pk = column(desc, "pk", true);
+	state->cols.person_pk = column(desc, "person_pk", true);
+	state->cols.target_pk = column(desc, table.target_column, true);
+	state->cols.created_at = column(desc, "created_at", true);
+	state->cols.updated_at = column(desc, "updated_at", table.has_updated_at);
+	state->cols.deleted_at = column(desc, "deleted_at", true);
+	state->cols.is_primary = column(desc, "is_primary", false);
+	state->people = host::people_relid();
+	state->target = host::core_api_relid(table.target_table);
+	state->people_workspace = optional_attnum(state->people, "workspace_pk");
+	state->target_workspace = optional_attnum(state->target, "workspace_pk");
+	fcinfo->flinfo->fn_extra = state;
+	return state;
+}
+
+host::Entity lookup(CachedEntity *cache, Oid relid, AttrNumber ws, int32 pk) {
+	CachedEntity &slot = cache[static_cast<uint32>(pk) % cache_slots];
+	if (slot.valid && slot.pk == pk)
+		return slot.entity;
+	host::Entity e = host::fetch_by_pk(relid, ws, pk);
+	if (e.found)
+		slot = {true, pk, e};
+	return e;
+}
+
+// Rule 6: a link stays inside one workspace (when the target has one).
+void check_workspace(StatementState *st, const PivotTable &table, int32 person_pk, int32 target_pk) {
+	if (!OidIsValid(st->people) || !OidIsValid(st->target))
+		return;  // restore mode: the host tables arrive later, with the FKs
+	host::Entity person = lookup(st->people_cache, st->people, st->people_workspace, person_pk);
+	if (!person.found)
+		throw errors::person_pk_missing(person_pk);
+	host::Entity target = lookup(st->target_cache, st->target, st->target_workspace, target_pk);
+	if (!target.found)
+		throw errors::target_pk_missing(table.target_kind, target_pk);
+	if (person.has_workspace && target.has_workspace && person.workspace_pk != target.workspace_pk)
+		throw errors::workspace_mismatch(table.target_kind, person_pk, person.workspace_pk, target_pk,
+		                                 target.workspace_pk);
+}
+
+bool attr_equal(HeapTuple a, HeapTuple b, TupleDesc desc, AttrNumber attnum) {
+	bool anull, bnull;
+	Datum av = heap_getattr(a, attnum, desc, &anull);
+	Datum bv = heap_getattr(b, attnum, desc, &bnull);
+	if (anull || bnull)
+		return anull == bnull;
+	Form_pg_attribute att = TupleDescAttr(desc, attnum - 1);
+	return datumIsEqual(av, bv, att->attbyval, att->attlen);
+}
+
+// Whether any column other than created_at/updated_at differs.
+bool content_changed(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, const Columns &cols) {
+	for (int i = 0; i < desc->natts; i++) {
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		if (att->attisdropped || att->attnum == cols.created_at || att->attnum == cols.updated_at)
+			continue;
+		if (!attr_equal(oldtup, newtup, desc, att->attnum))
+			return true;
+	}
+	return false;
+}
+
+int32 int4_attr(HeapTuple tup, TupleDesc desc, AttrNumber attnum) {
+	bool isnull;
+	Datum d = heap_getattr(tup, attnum, desc, &isnull);
+	return isnull ? 0 : DatumGetInt32(d);
+}
+
+bool is_null(HeapTuple tup, TupleDesc desc, AttrNumber attnum) {
+	return attnum == InvalidAttrNumber || heap_attisnull(tup, attnum, desc);
+}
+
+bool becomes_active_primary(HeapTuple tup, TupleDesc desc, const Columns &cols) {
+	if (cols.is_primary == InvalidAttrNumber || !is_null(tup, desc, cols.deleted_at))
+		return false;
+	bool isnull;
+	Datum d = heap_getattr(tup, cols.is_primary, desc, &isnull);
+	return !isnull && DatumGetBool(d);
+}
+
+// Replacement values for up to three system columns.
+struct Patch {
+	int n = 0;
+	int attnums[3];
+	Datum values[3];
+	bool nulls[3];
+	void set(AttrNumber attnum, Datum value, bool isnull) {
+		if (attnum == InvalidAttrNumber)
+			return;
+		attnums[n] = attnum;
+		values[n] = value;
+		nulls[n] = isnull;
+		n++;
+	}
+	HeapTuple apply(HeapTuple tup, TupleDesc desc) {
+		return n == 0 ? tup : heap_modify_tuple_by_cols(tup, desc, n, attnums, values, nulls);
+	}
+};
+
+HeapTuple on_insert(StatementState *st, const PivotTable &table, Relation rel, HeapTuple row,
+                    PromoteHook on_promote) {
+	TupleDesc desc = RelationGetDescr(rel);
+	const Columns &c = st->cols;
+	Datum now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	Patch patch;
+	if (!st->maintenance) {
+		// Rule 1: the database's clock, whatever the client sent.
+		if (!is_null(row, desc, c.deleted_at))
+			throw errors::insert_deleted(table.name);
+		patch.set(c.created_at, now, false);
+		patch.set(c.updated_at, now, false);
+	} else if (is_null(row, desc, c.created_at)) {
+		patch.set(c.created_at, now, false);  // verbatim, except what NOT NULL would reject
+	}
+	row = patch.apply(row, desc);
+	check_workspace(st, table, int4_attr(row, desc, c.person_pk), int4_attr(row, desc, c.target_pk));
+	if (on_promote && becomes_active_primary(row, desc, c))
+		on_promote(rel, c, row, true);
+	return row;
+}
+
+HeapTuple on_update(StatementState *st, const PivotTable &table, Relation rel, HeapTuple oldrow, HeapTuple newrow,
+                    PromoteHook on_promote) {
+	TupleDesc desc = RelationGetDescr(rel);
+	const Columns &c = st->cols;
+	int32 pk = int4_attr(oldrow, desc, c.pk);
+
+	// Rule 4: identity and endpoints are fixed at insert.
+	if (!attr_equal(oldrow, newrow, desc, c.pk))
+		throw errors::endpoint_change(table.name, "pk", pk);
+	if (!attr_equal(oldrow, newrow, desc, c.person_pk))
+		throw errors::endpoint_change(table.name, "person_pk", pk);
+	if (!attr_equal(oldrow, newrow, desc, c.target_pk))
+		throw errors::endpoint_change(table.name, table.target_column, pk);
+
+	// Rule 2: a soft-deleted row is history: never undeleted, never edited.
+	if (!is_null(oldrow, desc, c.deleted_at)) {
+		if (is_null(newrow, desc, c.deleted_at))
+			throw errors::undelete(table.name, pk);
+		for (int i = 0; i < desc->natts; i++) {
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+			if (!att->attisdropped && !attr_equal(oldrow, newrow, desc, att->attnum))
+				throw errors::frozen_row(table.name, pk);
+		}
+		return newrow;
+	}
+
+	bool changed = content_changed(oldrow, newrow, desc, c);
+	Datum now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	Patch patch;
+	if (!st->maintenance) {
+		// Rule 1: created_at keeps its value, deleted_at and updated_at take
+		// the database's clock.
+		bool isnull;
+		patch.set(c.created_at, heap_getattr(oldrow, c.created_at, desc, &isnull), isnull);
+		if (!is_null(newrow, desc, c.deleted_at))
+			patch.set(c.deleted_at, now, false);
+		if (c.updated_at != InvalidAttrNumber) {
+			if (changed)
+				patch.set(c.updated_at, now, false);
+			else
+				patch.set(c.updated_at, heap_getattr(oldrow, c.updated_at, desc, &isnull), isnull);
+		}
+	} else if (c.updated_at != InvalidAttrNumber && changed && attr_equal(oldrow, newrow, desc, c.updated_at)) {
+		patch.set(c.updated_at, now, false);  // maintained unless written explicitly
+	}
+	newrow = patch.apply(newrow, desc);
+	if (on_promote && becomes_active_primary(newrow, desc, c) && !becomes_active_primary(oldrow, desc, c))
+		on_promote(rel, c, newrow, false);
+	return newrow;
+}
+
+// Rule 3: an application role's DELETE becomes a soft delete.
+HeapTuple on_delete(StatementState *st, const PivotTable &table, Relation rel, HeapTuple oldrow) {
+	if (st->maintenance)
+		return oldrow;
+	TupleDesc desc = RelationGetDescr(rel);
+	if (!is_null(oldrow, desc, st->cols.deleted_at))
+		return nullptr;  // already history: nothing to do, nothing removed
+
+	static spi::Statement soft_delete_media = {
+		"UPDATE core_api.person_media SET deleted_at = pg_catalog.now() "
+		"WHERE pk OPERATOR(pg_catalog.=) $1 AND deleted_at IS NULL",
+		1, {INT4OID}, nullptr, InvalidOid};
+	static spi::Statement soft_delete_locations = {
+		"UPDATE core_api.person_locations SET deleted_at = pg_catalog.now() "
+		"WHERE pk OPERATOR(pg_catalog.=) $1 AND deleted_at IS NULL",
+		1, {INT4OID}, nullptr, InvalidOid};
+	spi::Statement &stmt = (&table == &person_media) ? soft_delete_media : soft_delete_locations;
+
+	Datum args[1] = {Int32GetDatum(int4_attr(oldrow, desc, st->cols.pk))};
+	SPI_connect();
+	spi::execute(stmt, args, nullptr, false);
+	SPI_finish();
+	return nullptr;  // the row stays; the DELETE reports it as not deleted
+}
+
+void check_trigger_call(FunctionCallInfo fcinfo, const char *name, bool row_level) {
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+		                errmsg("function \"%s\" must be fired as a trigger", name)));
+	TriggerData *td = reinterpret_cast<TriggerData *>(fcinfo->context);
+	if (!TRIGGER_FIRED_BEFORE(td->tg_event) ||
+	    (row_level ? !TRIGGER_FIRED_FOR_ROW(td->tg_event) : !TRIGGER_FIRED_FOR_STATEMENT(td->tg_event)))
+		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+		                errmsg("function \"%s\" must be fired BEFORE, FOR EACH %s", name,
+		                       row_level ? "ROW" : "STATEMENT")));
+}
+
+}  // namespace
+
+Datum guard_row(FunctionCallInfo fcinfo, const PivotTable &table, PromoteHook on_promote) {
+	check_trigger_call(fcinfo, table.name, true);
+	TriggerData *td = reinterpret_cast<TriggerData *>(fcinfo->context);
+	StatementState *st = statement_state(fcinfo, td->tg_relation, table);
+	HeapTuple result;
+	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
+		result = on_insert(st, table, td->tg_relation, td->tg_trigtuple, on_promote);
+	else if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+		result = on_update(st, table, td->tg_relation, td->tg_trigtuple, td->tg_newtuple, on_promote);
+	else if (TRIGGER_FIRED_BY_DELETE(td->tg_event))
+		result = on_delete(st, table, td->tg_relation, td->tg_trigtuple);
+	else
+		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+		                errmsg("trigger on %s must fire for INSERT, UPDATE or DELETE", table.name)));
+	return PointerGetDatum(result);
+}
+
+Datum guard_truncate(FunctionCallInfo fcinfo, const PivotTable &table) {
+	check_trigger_call(fcinfo, table.name, false);
+	TriggerData *td = reinterpret_cast<TriggerData *>(fcinfo->context);
+	if (!host::is_maintenance_role(td->tg_relation))
+		throw errors::truncate_refused(table.name);
+	return PointerGetDatum(nullptr);
+}
+
+}  // namespace pp::rules

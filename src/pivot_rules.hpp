@@ -1,0 +1,38 @@
+// Rules 1-4 and 6 of DESIGN §3, shared by both pivot tables' triggers:
+// system columns belong to the database, soft delete is one-way and final,
+// application roles never remove rows, endpoints never change, and a link
+// stays inside one workspace.
+#pragma once
+
+#include "pg.hpp"
+
+namespace pp::rules {
+
+// What distinguishes one pivot table from the other.
+struct PivotTable {
+	const char *name;           // core_api.person_media
+	const char *target_kind;    // media
+	const char *target_table;   // media (in core_api)
+	const char *target_column;  // media_pk
+	bool has_updated_at;
+};
+
+extern const PivotTable person_media;
+extern const PivotTable person_locations;
+
+// Attribute numbers of the columns the rules read.
+struct Columns {
+	AttrNumber pk, person_pk, target_pk, created_at, updated_at, deleted_at, is_primary;
+};
+
+// Called when a row is about to become an active primary location.
+// `is_insert` distinguishes INSERT from UPDATE.
+using PromoteHook = void (*)(Relation rel, const Columns &cols, HeapTuple row, bool is_insert);
+
+// The BEFORE ROW trigger body for INSERT, UPDATE and DELETE.
+Datum guard_row(FunctionCallInfo fcinfo, const PivotTable &table, PromoteHook on_promote);
+
+// The BEFORE TRUNCATE statement trigger body.
+Datum guard_truncate(FunctionCallInfo fcinfo, const PivotTable &table);
+
+}  // namespace pp::rules

@@ -1,0 +1,43 @@
+# Throwaway PostgreSQL cluster for tests, demo and benchmarks. Source it,
+# then call cluster_start; it stops itself on exit, error or Ctrl-C.
+# Never touches a server the user runs: private data dir, unix socket in
+# that dir only (listen_addresses is empty), so no port can collide.
+
+PG_BINDIR=$(pg_config --bindir)
+
+as_cluster_owner() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+cluster_stop() {
+	if [ -n "${PP_CLUSTER_DIR:-}" ] && [ -d "$PP_CLUSTER_DIR/data" ]; then
+		as_cluster_owner "$PG_BINDIR/pg_ctl" -D "$PP_CLUSTER_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+		if [ -n "${PP_KEEP_LOG:-}" ] && [ -f "$PP_CLUSTER_DIR/server.log" ]; then
+			cp "$PP_CLUSTER_DIR/server.log" "$PP_KEEP_LOG" 2>/dev/null || true
+		fi
+		rm -rf "$PP_CLUSTER_DIR"
+	fi
+	PP_CLUSTER_DIR=
+}
+
+# cluster_start [extra postgres -c settings...]
+cluster_start() {
+	PP_CLUSTER_DIR=$(mktemp -d /tmp/person_pivots.XXXXXX)
+	chmod 755 "$PP_CLUSTER_DIR"
+	[ "$(id -u)" -eq 0 ] && chown postgres: "$PP_CLUSTER_DIR"
+	trap 'cluster_stop' EXIT
+	trap 'cluster_stop; exit 130' INT TERM
+	as_cluster_owner "$PG_BINDIR/initdb" -D "$PP_CLUSTER_DIR/data" -A trust -U postgres -E UTF8 \
+		--locale=C --no-sync >/dev/null
+	local port=$((20000 + RANDOM % 20000))
+	local opts="-c listen_addresses='' -c unix_socket_directories='$PP_CLUSTER_DIR' -p $port -c fsync=off"
+	for setting in "$@"; do opts="$opts -c $setting"; done
+	as_cluster_owner "$PG_BINDIR/pg_ctl" -D "$PP_CLUSTER_DIR/data" -l "$PP_CLUSTER_DIR/server.log" \
+		-o "$opts" -w start >/dev/null
+	export PGHOST="$PP_CLUSTER_DIR" PGPORT="$port" PGUSER=postgres PGDATABASE=postgres
+	PP_SERVER_LOG="$PP_CLUSTER_DIR/server.log"
+}
