@@ -1,6 +1,6 @@
 -- CREATE EXTENSION: host detection, tables and indexes by their contract
 -- names, membership, and the errors for a missing host table or column.
-\ir ../test/fixtures/host_schema.sql
+\i test/fixtures/host_schema.sql
 
 -- tables, indexes and triggers with the contract's names
 SELECT c.relname, c.relkind FROM pg_class c

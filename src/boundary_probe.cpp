@@ -9,10 +9,20 @@
 
 namespace {
 
+// Counts live instances, so the test can see that every destructor ran.
+int live_trackers = 0;
+struct Tracker {
+	Tracker() { ++live_trackers; }
+	~Tracker() { --live_trackers; }
+	Tracker(const Tracker &) = delete;
+	Tracker &operator=(const Tracker &) = delete;
+};
+
 // Owns C++ objects while Postgres raises an error underneath: pp::pg turns
 // the longjmp into an exception, the vector is freed, the entry point
 // re-raises the original error (SQLSTATE 22P02 from int4in).
 std::string parse_with_cpp_frames(const char *text) {
+	Tracker tracker;
 	std::vector<std::string> owned{"destructors", "must", "run"};
 	int32 value = pp::pg([&] { return DatumGetInt32(DirectFunctionCall1(int4in, CStringGetDatum(text))); });
 	return owned.front() + " " + std::to_string(value);
@@ -22,6 +32,8 @@ std::string parse_with_cpp_frames(const char *text) {
 
 PP_FUNCTION(boundary_probe) {
 	const char *mode = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (strcmp(mode, "live") == 0)
+		PG_RETURN_TEXT_P(cstring_to_text(std::to_string(live_trackers).c_str()));
 	if (strcmp(mode, "cpp") == 0)
 		throw pp::errors::invalid_argument("mode", mode, "The probe raised a pp::Error on purpose.");
 	if (strcmp(mode, "std") == 0)

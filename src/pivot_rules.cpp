@@ -268,7 +268,8 @@ HeapTuple on_delete(StatementState *st, const PivotTable &table, Relation rel, H
 	return nullptr;  // the row stays; the DELETE reports it as not deleted
 }
 
-void check_trigger_call(FunctionCallInfo fcinfo, const char *name, bool row_level) {
+void check_trigger_call(FunctionCallInfo fcinfo, bool row_level) {
+	const char *name = get_func_name(fcinfo->flinfo->fn_oid);
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 		                errmsg("function \"%s\" must be fired as a trigger", name)));
@@ -283,7 +284,7 @@ void check_trigger_call(FunctionCallInfo fcinfo, const char *name, bool row_leve
 }  // namespace
 
 Datum guard_row(FunctionCallInfo fcinfo, const PivotTable &table, PromoteHook on_promote) {
-	check_trigger_call(fcinfo, table.name, true);
+	check_trigger_call(fcinfo, true);
 	TriggerData *td = reinterpret_cast<TriggerData *>(fcinfo->context);
 	StatementState *st = statement_state(fcinfo, td->tg_relation, table);
 	HeapTuple result;
@@ -300,7 +301,7 @@ Datum guard_row(FunctionCallInfo fcinfo, const PivotTable &table, PromoteHook on
 }
 
 Datum guard_truncate(FunctionCallInfo fcinfo, const PivotTable &table) {
-	check_trigger_call(fcinfo, table.name, false);
+	check_trigger_call(fcinfo, false);
 	TriggerData *td = reinterpret_cast<TriggerData *>(fcinfo->context);
 	if (!host::is_maintenance_role(td->tg_relation))
 		throw errors::truncate_refused(table.name);

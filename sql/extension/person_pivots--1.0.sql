@@ -37,7 +37,7 @@ COMMENT ON FUNCTION person_pivots_internal.person_locations_truncate_guard() IS
 CREATE FUNCTION person_pivots_internal.boundary_probe(mode text) RETURNS text
   LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'boundary_probe';
 COMMENT ON FUNCTION person_pivots_internal.boundary_probe(text) IS
-  'Raises each kind of error through the C++ boundary (cpp, std, pg, alloc) or returns ok; for tests';
+  'Raises each kind of error through the C++ boundary (cpp, std, alloc, pg), runs a guarded call (pg-ok), counts live C++ objects (live), or returns ok; for tests';
 REVOKE ALL ON FUNCTION person_pivots_internal.boundary_probe(text) FROM PUBLIC;
 
 CREATE FUNCTION person_pivots_internal.install_tables(api_functions text) RETURNS void

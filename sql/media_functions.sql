@@ -1,0 +1,74 @@
+-- person_pivots media functions: link, unlink, active links, purge, and
+-- every bad input with its SQLSTATE.
+\i test/fixtures/host_schema.sql
+\set SHOW_CONTEXT never
+\set p1 '''11111111-0000-0000-0000-000000000001'''
+\set p2 '''11111111-0000-0000-0000-000000000002'''
+\set p4 '''11111111-0000-0000-0000-000000000004'''
+\set m1 '''22222222-0000-0000-0000-000000000001'''
+\set m2 '''22222222-0000-0000-0000-000000000002'''
+\set m4 '''22222222-0000-0000-0000-000000000004'''
+\set ws1 '''{"x-hasura-workspace-id": "aaaaaaaa-0000-0000-0000-000000000001", "x-hasura-role": "user"}'''
+SET ROLE pp_app;
+
+-- link is idempotent: the second call returns the same active row
+SELECT pk, person_pk, media_pk, deleted_at FROM person_pivots.link_person_media(:p1, :m1);
+SELECT pk, person_pk, media_pk, deleted_at FROM person_pivots.link_person_media(:p1, :m1);
+SELECT pk, person_pk, media_pk FROM person_pivots.link_person_media(:p1, :m2, :ws1);
+SELECT pk, media_pk FROM person_pivots.person_active_media(:p1);
+-- unlink returns the row it soft-deleted, then nothing
+SELECT pk, deleted_at IS NOT NULL AS deleted FROM person_pivots.unlink_person_media(:p1, :m1);
+SELECT pk FROM person_pivots.unlink_person_media(:p1, :m1);
+-- re-linking creates a new row, history stays
+SELECT pk, media_pk FROM person_pivots.link_person_media(:p1, :m1);
+SELECT pk, media_pk, deleted_at IS NOT NULL AS deleted FROM core_api.person_media ORDER BY pk;
+SELECT pk, media_pk FROM person_pivots.person_active_media(:p1, :ws1);
+
+-- bad input, one per line; each leaves the table unchanged
+SELECT count(*) AS rows_before FROM core_api.person_media \gset
+SELECT * FROM person_pivots.link_person_media(NULL, :m1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM person_pivots.link_person_media(:p1, NULL);
+SELECT * FROM person_pivots.link_person_media('11111111-0000-0000-0000-00000000000f', :m1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM person_pivots.link_person_media(:p1, '22222222-0000-0000-0000-00000000000f');
+SELECT * FROM person_pivots.link_person_media('not-a-uuid', :m1);
+\echo :LAST_ERROR_SQLSTATE
+-- out of scope looks exactly like absent (same SQLSTATE, same message shape)
+SELECT * FROM person_pivots.link_person_media(:p4, :m4, :ws1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM person_pivots.link_person_media(:p1, :m4, :ws1);
+SELECT * FROM person_pivots.unlink_person_media(:p4, :m4, :ws1);
+-- unscoped trusted callers still cannot cross workspaces (rule 6)
+SELECT * FROM person_pivots.link_person_media(:p1, :m4);
+\echo :LAST_ERROR_SQLSTATE
+-- a session naming an unknown or malformed workspace
+SELECT * FROM person_pivots.link_person_media(:p1, :m1, '{"x-hasura-workspace-id": "aaaaaaaa-0000-0000-0000-00000000000f"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM person_pivots.link_person_media(:p1, :m1, '{"x-hasura-workspace-id": "ws-1"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM person_pivots.link_person_media(:p1, :m1, '{"x-hasura-workspace-id": ');
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) = :rows_before AS unchanged FROM core_api.person_media;
+-- reads: absent and out-of-scope people have no links
+SELECT count(*) FROM person_pivots.person_active_media('11111111-0000-0000-0000-00000000000f');
+SELECT count(*) FROM person_pivots.person_active_media(:p1, '{"x-hasura-workspace-id": "aaaaaaaa-0000-0000-0000-000000000002"}');
+SELECT * FROM person_pivots.person_active_media(NULL);
+-- a soft-deleted person is gone for the API
+RESET ROLE;
+UPDATE core_api.people SET deleted_at = now() WHERE pk = 2;
+SET ROLE pp_app;
+SELECT * FROM person_pivots.link_person_media(:p2, :m1);
+
+-- purge_person: not for application roles
+SELECT person_pivots.purge_person(:p1);
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+-- a maintenance role erases every pivot row of the person, and only theirs
+INSERT INTO core_api.person_locations (person_pk, location_pk, label) VALUES (1, 1, 'Home'), (3, 1, 'Home');
+INSERT INTO core_api.person_media (person_pk, media_pk) VALUES (3, 1);
+SELECT person_pivots.purge_person(:p1) AS removed;
+SELECT person_pk, count(*) FROM core_api.person_media GROUP BY 1 ORDER BY 1;
+SELECT person_pk, count(*) FROM core_api.person_locations GROUP BY 1 ORDER BY 1;
+SELECT person_pivots.purge_person('11111111-0000-0000-0000-00000000000f');
+\echo :LAST_ERROR_SQLSTATE
