@@ -47,12 +47,14 @@ SELECT to_regclass('core_api.person_media') AS leftover_table;
 -- restore mode: row_security off and no host tables: functions only
 CREATE SCHEMA restore_probe;
 SET row_security = off;
+SET client_min_messages = notice;
 ALTER SCHEMA core_api RENAME TO core_api_away;
 CREATE EXTENSION person_pivots;
 SELECT count(*) AS api_functions FROM pg_proc WHERE pronamespace = 'person_pivots'::regnamespace;
 DROP EXTENSION person_pivots;
 ALTER SCHEMA core_api_away RENAME TO core_api;
 RESET row_security;
+RESET client_min_messages;
 DROP SCHEMA restore_probe;
 
 -- DROP EXTENSION is refused while the triggers use its functions;
