@@ -210,7 +210,8 @@ PP_FUNCTION(install_tables) {
 		                errmsg("install_tables() runs only inside CREATE EXTENSION person_pivots")));
 	Oid people = pp::host::people_relid();
 	if (!OidIsValid(people) && row_security_off()) {
-		ereport(NOTICE, (errmsg("person_pivots: host tables are absent and row_security is off: "
+		// WARNING, not NOTICE: CREATE EXTENSION hides its script's notices.
+		ereport(WARNING, (errmsg("person_pivots: host tables are absent and row_security is off: "
 		                        "installing functions only (restore mode)"),
 		                 errdetail("The dump being restored brings the pivot tables, their rows and triggers.")));
 		PG_RETURN_VOID();
