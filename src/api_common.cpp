@@ -8,21 +8,11 @@ namespace pp::api {
 
 namespace {
 
-// The workspace uuid the caller names, or NULL when it names none.
-Datum named_workspace(FunctionCallInfo fcinfo, int session_argno, bool *isnull) {
+// The x-hasura-workspace-id of a Hasura session (json), or NULL (*isnull)
+// when the session names none: key missing, JSON null or empty string.
+Datum session_workspace(Datum session, bool *isnull) {
 	static spi::Statement extract = {
 		"SELECT pg_catalog.json_extract_path_text($1, 'x-hasura-workspace-id')", 1, {JSONOID}, nullptr, InvalidOid};
-	Datum session;
-	if (!PG_ARGISNULL(session_argno)) {
-		session = PG_GETARG_DATUM(session_argno);
-	} else {
-		const char *user = GetConfigOption("hasura.user", true, false);
-		if (!user || !*user) {
-			*isnull = true;
-			return 0;
-		}
-		session = DirectFunctionCall1(json_in, CStringGetDatum(user));
-	}
 	Datum args[1] = {session};
 	spi::execute(extract, args, nullptr, true, 1);
 	bool null_value;
@@ -38,6 +28,39 @@ Datum named_workspace(FunctionCallInfo fcinfo, int session_argno, bool *isnull) 
 	}
 	*isnull = false;
 	return DirectFunctionCall1(uuid_in, CStringGetDatum(id_text));  // 22P02 names a malformed value
+}
+
+// The workspace the hasura.user setting names (Hasura sets it in mutation
+// transactions), or NULL when the setting is missing or empty. Malformed
+// JSON is error 22P02: a broken session must not read as "unscoped".
+Datum setting_workspace(bool *isnull) {
+	const char *user = GetConfigOption("hasura.user", true, false);
+	if (!user || !*user) {
+		*isnull = true;
+		return 0;
+	}
+	return session_workspace(DirectFunctionCall1(json_in, CStringGetDatum(user)), isnull);
+}
+
+// Makes the session argument the function's hasura.user for the rest of
+// the call, so the row-level security policies (which cannot see the
+// argument) and any trigger see the scope the function acts in. The API
+// functions all carry SET search_path, so the call runs at its own GUC
+// nesting level: GUC_ACTION_SAVE is undone when the call returns or fails.
+void publish_session(Datum session) {
+	char *session_text = text_to_cstring(DatumGetTextPP(session));
+	set_config_option("hasura.user", session_text, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+}
+
+Scope resolve_workspace(Datum id) {
+	static spi::Statement workspace = {
+		"SELECT pk FROM core_api.workspaces WHERE workspace_id OPERATOR(pg_catalog.=) $1", 1, {UUIDOID}, nullptr,
+		InvalidOid};
+	Datum args[1] = {id};
+	if (spi::execute(workspace, args, nullptr, false, 1) == 0)
+		throw errors::workspace_not_found(uuid_text(id));
+	bool isnull;
+	return {true, DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))};
 }
 
 struct TargetSql {
@@ -85,18 +108,31 @@ const char *uuid_text(Datum uuid) {
 }
 
 Scope scope_of(FunctionCallInfo fcinfo, int session_argno) {
-	static spi::Statement workspace = {
-		"SELECT pk FROM core_api.workspaces WHERE workspace_id OPERATOR(pg_catalog.=) $1", 1, {UUIDOID}, nullptr,
-		InvalidOid};
-	bool none;
-	Datum id = named_workspace(fcinfo, session_argno, &none);
+	// The session argument wins; a session that names no workspace (or no
+	// session) falls back to hasura.user; neither means a trusted caller.
+	bool none = true;
+	Datum id = 0;
+	if (!PG_ARGISNULL(session_argno)) {
+		Datum session = PG_GETARG_DATUM(session_argno);
+		id = session_workspace(session, &none);
+		if (!none) {
+			Scope scope = resolve_workspace(id);
+			publish_session(session);
+			return scope;
+		}
+	}
+	id = setting_workspace(&none);
 	if (none)
 		return {false, 0};
-	Datum args[1] = {id};
-	if (spi::execute(workspace, args, nullptr, false, 1) == 0)
-		throw errors::workspace_not_found(uuid_text(id));
-	bool isnull;
-	return {true, DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))};
+	return resolve_workspace(id);
+}
+
+Scope setting_scope() {
+	bool none;
+	Datum id = setting_workspace(&none);
+	if (none)
+		return {false, 0};
+	return resolve_workspace(id);
 }
 
 int32 find_person(Datum person_id, const Scope &scope) {

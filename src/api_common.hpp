@@ -17,6 +17,9 @@ struct Scope {
 };
 
 Scope scope_of(FunctionCallInfo fcinfo, int session_argno);
+// The scope of the hasura.user setting alone (no session argument): what
+// the row-level security policies use.
+Scope setting_scope();
 
 // A required argument; NULL is error 22004 naming the argument.
 Datum required_arg(FunctionCallInfo fcinfo, int argno, const char *name);

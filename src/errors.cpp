@@ -151,4 +151,9 @@ Error pivot_rows_break_rule(const char *table, const char *rule, const std::stri
 	             format("First offenders: %s.", offenders.c_str()), format("Repair them with %s.", repair));
 }
 
+Error pivot_table_missing(const char *table) {
+	return Error(ERRCODE_UNDEFINED_TABLE, format("pivot table %s does not exist", table), {},
+	             "In restore mode the dump brings the pivot tables; run this again once it has been restored.");
+}
+
 }  // namespace pp::errors

@@ -44,4 +44,7 @@ Error pivot_shape(const char *table, const char *column, const char *expected);
 Error pivot_rows_break_rule(const char *table, const char *rule, const std::string &offenders,
                             const char *repair);
 
+// administration (person_pivots_internal functions; superuser or owner only)
+Error pivot_table_missing(const char *table);
+
 }  // namespace pp::errors
