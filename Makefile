@@ -4,7 +4,7 @@
 EXTENSION    = person_pivots
 MODULE_big   = person_pivots
 OBJS         = $(patsubst %.cpp,%.o,$(wildcard src/*.cpp))
-DATA         = $(wildcard sql/extension/person_pivots--*.sql)
+DATA         = $(wildcard sql/extension/person_pivots--*.sql) sql/extension/person_pivots_repair.sql
 PGFILEDESC   = "person_pivots - database-enforced pivot rules"
 
 # Regression tests run in this order against a throwaway cluster (make test).

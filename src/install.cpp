@@ -4,11 +4,32 @@
 // The pivot tables are ordinary application tables, not extension members
 // (DESIGN §2): pg_dump then writes their DDL, rows and triggers like any
 // other table, and DROP EXTENSION can never take rows with it.
+//
+// Adoption (the application's migration created a table already): check its
+// shape (column types, nullability, primary key, foreign keys, the contract's
+// indexes), check its rows against every rule, then add what is missing. Any
+// failure aborts CREATE EXTENSION, which leaves the table exactly as it was.
 #include "boundary.hpp"
 #include "errors.hpp"
 #include "host.hpp"
 
+extern "C" {
+#include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "utils/ruleutils.h"
+#include "utils/syscache.h"
+}
+
 namespace {
+
+// The repairs named in the errors' hints (README, "Adopting existing tables").
+constexpr const char *repair_script =
+	"psql -f \"$(pg_config --sharedir)/extension/person_pivots_repair.sql\" before CREATE EXTENSION"
+	" (it keeps the newest row of each group; README, \"Adopting existing tables\")";
+constexpr const char *repair_manual =
+	"an UPDATE or DELETE of your own: no rule can choose the right value for them"
+	" (README, \"Adopting existing tables\")";
 
 void run(const char *sql) {
 	int rc = SPI_execute(sql, false, 0);
@@ -16,20 +37,38 @@ void run(const char *sql) {
 		elog(ERROR, "person_pivots install statement failed (%s): %s", SPI_result_code_string(rc), sql);
 }
 
-void runf(const char *fmt, ...) pg_attribute_printf(1, 2);
-void runf(const char *fmt, ...) {
+char *vformat(const char *fmt, va_list args) pg_attribute_printf(1, 0);
+char *vformat(const char *fmt, va_list args) {
 	StringInfoData buf;
 	initStringInfo(&buf);
 	for (;;) {
-		va_list args;
-		va_start(args, fmt);
-		int needed = appendStringInfoVA(&buf, fmt, args);
-		va_end(args);
+		va_list copy;
+		va_copy(copy, args);
+		int needed = appendStringInfoVA(&buf, fmt, copy);
+		va_end(copy);
 		if (needed == 0)
 			break;
 		enlargeStringInfo(&buf, needed);
 	}
-	run(buf.data);
+	return buf.data;
+}
+
+char *formatf(const char *fmt, ...) pg_attribute_printf(1, 2);
+char *formatf(const char *fmt, ...) {
+	va_list args;
+	va_start(args, fmt);
+	char *out = vformat(fmt, args);
+	va_end(args);
+	return out;
+}
+
+void runf(const char *fmt, ...) pg_attribute_printf(1, 2);
+void runf(const char *fmt, ...) {
+	va_list args;
+	va_start(args, fmt);
+	char *sql = vformat(fmt, args);
+	va_end(args);
+	run(sql);
 }
 
 // Text of the first row's first column of a query, or NULL.
@@ -48,26 +87,13 @@ void require_columns(const char *table, Oid relid, std::initializer_list<const c
 			throw pp::errors::host_column_missing(table, column);
 }
 
-struct ColumnSpec {
-	const char *name;
-	Oid type;
-	bool not_null;
-	const char *sql_type;  // for the error message
-};
-
-// An existing pivot table must have exactly the documented column types.
-void check_shape(const char *table, Oid relid, std::initializer_list<ColumnSpec> columns) {
-	for (const ColumnSpec &col : columns) {
-		AttrNumber attnum = get_attnum(relid, col.name);
-		if (attnum == InvalidAttrNumber)
-			continue;  // added below when it can be
-		Oid type;
-		int32 typmod;
-		Oid collation;
-		get_atttypetypmodcoll(relid, attnum, &type, &typmod, &collation);
-		if (type != col.type)
-			throw pp::errors::pivot_shape(table, col.name, col.sql_type);
-	}
+bool attnotnull(Oid relid, AttrNumber attnum) {
+	HeapTuple tuple = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for attribute %d of relation %u", attnum, relid);
+	bool result = reinterpret_cast<Form_pg_attribute>(GETSTRUCT(tuple))->attnotnull;
+	ReleaseSysCache(tuple);
+	return result;
 }
 
 bool row_security_off() {
@@ -75,16 +101,345 @@ bool row_security_off() {
 	return value && strcmp(value, "off") == 0;
 }
 
-// Existing rows must satisfy the rules before the rules' indexes go on.
-void check_rows(const char *table, const char *rule, const char *offenders_sql) {
+// What the contract says about one pivot table.
+struct ColumnSpec {
+	const char *name;
+	Oid type;
+	int32 typmod;       // -1: any
+	bool not_null;
+	const char *shape;  // the documented shape, for errors
+	const char *add;    // definition added when the column is missing; nullptr: required
+	const char *fill;   // default set when the column has none; nullptr: none
+	bool repairable;    // NULLs in it are filled by the repair script
+};
+
+struct IndexSpec {
+	const char *name;
+	bool unique;
+	const char *columns[3];    // key columns, nullptr-terminated
+	const char *predicate[3];  // deparsed WHERE conjuncts, nullptr-terminated
+	const char *shape;         // for errors
+	const char *create;        // CREATE INDEX statement
+};
+
+struct TableSpec {
+	const char *relname;        // person_media
+	const char *name;           // core_api.person_media
+	const char *target_column;  // media_pk
+	const char *target_table;   // media
+	bool has_primary;           // is_primary: one active primary per person
+	std::initializer_list<ColumnSpec> columns;
+	std::initializer_list<IndexSpec> indexes;
+};
+
+const TableSpec person_media_spec = {
+	"person_media", "core_api.person_media", "media_pk", "media", false,
+	{
+		{"pk", INT4OID, -1, true, "integer NOT NULL (the primary key)", nullptr, nullptr, false},
+		{"person_pk", INT4OID, -1, true, "integer NOT NULL", nullptr, nullptr, false},
+		{"media_pk", INT4OID, -1, true, "integer NOT NULL", nullptr, nullptr, false},
+		{"created_at", TIMESTAMPTZOID, -1, true, "timestamptz NOT NULL", nullptr, "pg_catalog.now()", true},
+		{"updated_at", TIMESTAMPTZOID, -1, false, "timestamptz NULL", "timestamptz NULL", nullptr, false},
+		{"deleted_at", TIMESTAMPTZOID, -1, false, "timestamptz NULL", "timestamptz NULL", nullptr, false},
+	},
+	{
+		{"idx_person_media_person", false, {"person_pk"}, {}, "indexed by idx_person_media_person (person_pk)",
+		 "CREATE INDEX idx_person_media_person ON core_api.person_media (person_pk)"},
+		{"idx_person_media_media", false, {"media_pk"}, {}, "indexed by idx_person_media_media (media_pk)",
+		 "CREATE INDEX idx_person_media_media ON core_api.person_media (media_pk)"},
+		{"uniq_person_media_active_pair", true, {"person_pk", "media_pk"}, {"deleted_at IS NULL"},
+		 "indexed by uniq_person_media_active_pair UNIQUE (person_pk, media_pk) WHERE deleted_at IS NULL",
+		 "CREATE UNIQUE INDEX uniq_person_media_active_pair ON core_api.person_media (person_pk, media_pk)"
+		 " WHERE deleted_at IS NULL"},
+	},
+};
+
+const TableSpec person_locations_spec = {
+	"person_locations", "core_api.person_locations", "location_pk", "locations", true,
+	{
+		{"pk", INT4OID, -1, true, "integer NOT NULL (the primary key)", nullptr, nullptr, false},
+		{"person_pk", INT4OID, -1, true, "integer NOT NULL", nullptr, nullptr, false},
+		{"location_pk", INT4OID, -1, true, "integer NOT NULL", nullptr, nullptr, false},
+		{"is_primary", BOOLOID, -1, true, "boolean NOT NULL", "boolean NOT NULL DEFAULT false", "false", true},
+		{"is_legal", BOOLOID, -1, true, "boolean NOT NULL", "boolean NOT NULL DEFAULT false", "false", true},
+		{"label", VARCHAROID, 255 + VARHDRSZ, true, "varchar(255) NOT NULL", nullptr, nullptr, false},
+		{"created_at", TIMESTAMPTZOID, -1, true, "timestamptz NOT NULL", nullptr, "pg_catalog.now()", true},
+		{"deleted_at", TIMESTAMPTZOID, -1, false, "timestamptz NULL", "timestamptz NULL", nullptr, false},
+	},
+	{
+		{"uniq_person_locations_primary_person", true, {"person_pk"}, {"is_primary", "deleted_at IS NULL"},
+		 "indexed by uniq_person_locations_primary_person UNIQUE (person_pk) WHERE is_primary AND deleted_at IS NULL",
+		 "CREATE UNIQUE INDEX uniq_person_locations_primary_person ON core_api.person_locations (person_pk)"
+		 " WHERE is_primary AND deleted_at IS NULL"},
+		{"idx_person_locations_person", false, {"person_pk"}, {"deleted_at IS NULL"},
+		 "indexed by idx_person_locations_person (person_pk)",
+		 "CREATE INDEX idx_person_locations_person ON core_api.person_locations (person_pk) WHERE deleted_at IS NULL"},
+		{"idx_person_locations_location", false, {"location_pk"}, {},
+		 "indexed by idx_person_locations_location (location_pk)",
+		 "CREATE INDEX idx_person_locations_location ON core_api.person_locations (location_pk)"},
+		{"uniq_person_locations_active_pair", true, {"person_pk", "location_pk"}, {"deleted_at IS NULL"},
+		 "indexed by uniq_person_locations_active_pair UNIQUE (person_pk, location_pk) WHERE deleted_at IS NULL",
+		 "CREATE UNIQUE INDEX uniq_person_locations_active_pair ON core_api.person_locations (person_pk, location_pk)"
+		 " WHERE deleted_at IS NULL"},
+	},
+};
+
+// Existing rows must satisfy a rule before the rule's constraint goes on.
+// offenders_sql returns one text (the first offenders) or no row.
+void check_rows(const TableSpec &t, const char *rule, const char *repair, const char *offenders_sql) {
 	char *offenders = first_value(offenders_sql);
 	if (offenders)
-		throw pp::errors::pivot_rows_break_rule(table, rule, offenders,
-		                                        "the repair statements in the README section \"Adopting existing tables\"");
+		throw pp::errors::pivot_rows_break_rule(t.name, rule, offenders, repair);
+}
+
+// "pk 3, pk 7" for the first five rows of the table matching `where`.
+char *offenders_by_pk(const TableSpec &t, const char *where) {
+	return formatf("SELECT pg_catalog.string_agg(pg_catalog.format('pk %%s', o.k), ', ') FROM ("
+	               " SELECT COALESCE(r.pk::text, 'NULL (ctid ' || r.ctid::text || ')') AS k FROM %s r"
+	               " WHERE %s ORDER BY r.pk, r.ctid LIMIT 5) o HAVING pg_catalog.count(*) > 0",
+	               t.name, where);
+}
+
+// Strips one pair of parentheses around a whole deparsed expression.
+const char *unparenthesized(char *text) {
+	size_t n = strlen(text);
+	if (n >= 2 && text[0] == '(' && text[n - 1] == ')') {
+		text[n - 1] = '\0';
+		return text + 1;
+	}
+	return text;
+}
+
+// Does the existing index `idx` match the contract's? Unique indexes carry
+// rules and must match exactly (key columns and predicate, in any order of
+// conjuncts); a plain index only has to index the same leading column.
+bool index_matches(Oid relid, Oid idx, const IndexSpec &spec) {
+	if (get_rel_relkind(idx) != RELKIND_INDEX)
+		return false;
+	Relation irel = index_open(idx, AccessShareLock);
+	Form_pg_index form = irel->rd_index;
+	bool ok = form->indrelid == relid && form->indisvalid && irel->rd_rel->relam == BTREE_AM_OID &&
+	          form->indkey.values[0] == get_attnum(relid, spec.columns[0]);
+	if (ok && spec.unique) {
+		int ncols = 0;
+		while (ncols < 3 && spec.columns[ncols])
+			ncols++;
+		int npred = 0;
+		while (npred < 3 && spec.predicate[npred])
+			npred++;
+		ok = form->indisunique && form->indnkeyatts == ncols && RelationGetIndexExpressions(irel) == NIL;
+		for (int i = 0; ok && i < ncols; i++)
+			ok = form->indkey.values[i] == get_attnum(relid, spec.columns[i]);
+		List *predicate = RelationGetIndexPredicate(irel);
+		ok = ok && list_length(predicate) == npred;
+		if (ok && predicate != NIL) {
+			List *context = deparse_context_for(get_rel_name(relid), relid);
+			ListCell *cell;
+			foreach (cell, predicate) {
+				const char *text = unparenthesized(deparse_expression(static_cast<Node *>(lfirst(cell)), context,
+				                                                      false, false));
+				bool found = false;
+				for (int i = 0; i < npred; i++)
+					found = found || strcmp(text, spec.predicate[i]) == 0;
+				ok = ok && found;
+			}
+		}
+	}
+	index_close(irel, AccessShareLock);
+	return ok;
+}
+
+// Creates the contract's indexes, or checks the ones that exist by name.
+void ensure_indexes(const TableSpec &t, Oid relid) {
+	Oid nsp = get_namespace_oid("core_api", false);
+	for (const IndexSpec &spec : t.indexes) {
+		Oid idx = get_relname_relid(spec.name, nsp);
+		if (!OidIsValid(idx))
+			run(spec.create);
+		else if (!index_matches(relid, idx, spec))
+			throw pp::errors::pivot_shape(t.name, spec.columns[0], spec.shape);
+	}
+}
+
+// One foreign key the contract requires: column → target (pk), NO ACTION.
+struct ForeignKey {
+	const char *column;
+	const char *constraint;  // name given when it is missing
+	const char *target;      // core_api.people
+	Oid target_relid;
+};
+
+// Checks an existing foreign key on fk.column, or its absence, and returns
+// the statement that brings it to the contract (or nullptr when it is).
+// Rows the constraint would reject are reported first.
+const char *plan_foreign_key(const TableSpec &t, Oid relid, const ForeignKey &fk) {
+	AttrNumber attnum = get_attnum(relid, fk.column);
+	AttrNumber target_pk = get_attnum(fk.target_relid, "pk");
+	run(formatf("SELECT c.conname, c.confrelid, c.confkey, c.confupdtype, c.confdeltype, c.convalidated"
+	            " FROM pg_catalog.pg_constraint c WHERE c.conrelid OPERATOR(pg_catalog.=) %u"
+	            " AND c.contype OPERATOR(pg_catalog.=) 'f'"
+	            " AND c.conkey OPERATOR(pg_catalog.=) ARRAY[%d]::pg_catalog.int2[] ORDER BY c.conname",
+	            relid, attnum));
+	uint64 n = SPI_processed;
+	SPITupleTable *found = SPI_tuptable;
+	const char *shape = formatf("integer NOT NULL REFERENCES %s (pk)", fk.target);
+	const char *statement = nullptr;
+	bool need_rows_check = n == 0;
+	for (uint64 i = 0; i < n; i++) {
+		HeapTuple tuple = found->vals[i];
+		TupleDesc desc = found->tupdesc;
+		char *conname = SPI_getvalue(tuple, desc, 1);
+		char *confkey = SPI_getvalue(tuple, desc, 3);
+		bool isnull;
+		Oid confrelid = DatumGetObjectId(SPI_getbinval(tuple, desc, 2, &isnull));
+		char upd = DatumGetChar(SPI_getbinval(tuple, desc, 4, &isnull));
+		char del = DatumGetChar(SPI_getbinval(tuple, desc, 5, &isnull));
+		bool validated = DatumGetBool(SPI_getbinval(tuple, desc, 6, &isnull));
+		if (confrelid != fk.target_relid || strcmp(confkey, psprintf("{%d}", target_pk)) != 0)
+			throw pp::errors::pivot_shape(t.name, fk.column, shape);
+		const char *quoted = quote_identifier(conname);
+		// Any action but NO ACTION/RESTRICT would remove or rewrite pivot rows
+		// as a side effect of a change to a person or target (DESIGN §2).
+		if (strchr("ar", upd) == nullptr || strchr("ar", del) == nullptr) {
+			statement = formatf("ALTER TABLE %s DROP CONSTRAINT %s, ADD CONSTRAINT %s FOREIGN KEY (%s)"
+			                    " REFERENCES %s (pk)",
+			                    t.name, quoted, quoted, fk.column, fk.target);
+			need_rows_check = need_rows_check || !validated;
+		} else if (!validated) {
+			statement = formatf("ALTER TABLE %s VALIDATE CONSTRAINT %s", t.name, quoted);
+			need_rows_check = true;
+		}
+	}
+	if (n == 0)
+		statement = formatf("ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (pk)", t.name,
+		                    fk.constraint, fk.column, fk.target);
+	if (need_rows_check)
+		check_rows(t, formatf("%s references %s (pk)", fk.column, fk.target), repair_manual,
+		           offenders_by_pk(t, formatf("r.%s IS NOT NULL AND NOT EXISTS (SELECT FROM %s x"
+		                                      " WHERE x.pk OPERATOR(pg_catalog.=) r.%s)",
+		                                      fk.column, fk.target, fk.column)));
+	return statement;
+}
+
+void adopt(const TableSpec &t, Oid relid, const char *people) {
+	// 1. Columns: documented types; add the ones that can be added.
+	for (const ColumnSpec &col : t.columns) {
+		AttrNumber attnum = get_attnum(relid, col.name);
+		if (attnum == InvalidAttrNumber) {
+			if (!col.add)
+				throw pp::errors::pivot_shape(t.name, col.name, col.shape);
+			runf("ALTER TABLE %s ADD COLUMN %s %s", t.name, col.name, col.add);
+			continue;
+		}
+		Oid type;
+		int32 typmod;
+		Oid collation;
+		get_atttypetypmodcoll(relid, attnum, &type, &typmod, &collation);
+		if (type != col.type || (col.typmod != -1 && typmod != col.typmod))
+			throw pp::errors::pivot_shape(t.name, col.name, col.shape);
+		if (!col.not_null && attnotnull(relid, attnum))
+			throw pp::errors::pivot_shape(t.name, col.name, col.shape);
+	}
+
+	// 2. Primary key: exactly (pk), or none (then added).
+	Relation rel = table_open(relid, AccessShareLock);
+	Oid pk_index = RelationGetPrimaryKeyIndex(rel);
+	table_close(rel, NoLock);
+	AttrNumber pk_attnum = get_attnum(relid, "pk");
+	if (OidIsValid(pk_index)) {
+		Relation irel = index_open(pk_index, AccessShareLock);
+		bool ok = irel->rd_index->indnkeyatts == 1 && irel->rd_index->indkey.values[0] == pk_attnum;
+		index_close(irel, AccessShareLock);
+		if (!ok)
+			throw pp::errors::pivot_shape(t.name, "pk", "integer NOT NULL (the primary key)");
+	}
+
+	// 3. Rows: every rule the constraints and triggers will enforce.
+	for (const ColumnSpec &col : t.columns)
+		if (col.not_null && !attnotnull(relid, get_attnum(relid, col.name)))
+			check_rows(t, formatf("%s is not null", col.name), col.repairable ? repair_script : repair_manual,
+			           offenders_by_pk(t, formatf("r.%s IS NULL", col.name)));
+	if (!OidIsValid(pk_index))
+		check_rows(t, "pk is unique", repair_manual,
+		           offenders_by_pk(t, formatf("r.pk IN (SELECT d.pk FROM %s d GROUP BY d.pk"
+		                                      " HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1)",
+		                                      t.name)));
+	const ForeignKey person_fk = {"person_pk", psprintf("%s_person_pk_foreign", t.relname), people,
+	                              pp::host::people_relid()};
+	const ForeignKey target_fk = {t.target_column, psprintf("%s_%s_foreign", t.relname, t.target_column),
+	                              psprintf("core_api.%s", t.target_table),
+	                              pp::host::core_api_relid(t.target_table)};
+	const char *person_fk_sql = plan_foreign_key(t, relid, person_fk);
+	const char *target_fk_sql = plan_foreign_key(t, relid, target_fk);
+	check_rows(t, formatf("one active row per (person_pk, %s)", t.target_column), repair_script,
+	           formatf("SELECT pg_catalog.string_agg(pg_catalog.format('person_pk %%s %s %%s', d.p, d.t), ', ')"
+	                   " FROM (SELECT r.person_pk AS p, r.%s AS t FROM %s r WHERE r.deleted_at IS NULL"
+	                   " GROUP BY 1, 2 HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1 ORDER BY 1, 2 LIMIT 5) d"
+	                   " HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 0",
+	                   t.target_column, t.target_column, t.name));
+	if (t.has_primary)
+		check_rows(t, "at most one active primary per person", repair_script,
+		           formatf("SELECT pg_catalog.string_agg(pg_catalog.format('person_pk %%s', d.p), ', ')"
+		                   " FROM (SELECT r.person_pk AS p FROM %s r WHERE r.deleted_at IS NULL AND r.is_primary"
+		                   " GROUP BY 1 HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1 ORDER BY 1 LIMIT 5) d"
+		                   " HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 0",
+		                   t.name));
+	Oid target_relid = pp::host::core_api_relid(t.target_table);
+	if (get_attnum(pp::host::people_relid(), "workspace_pk") != InvalidAttrNumber &&
+	    get_attnum(target_relid, "workspace_pk") != InvalidAttrNumber)
+		check_rows(t, "an active link stays inside one workspace", repair_script,
+		           offenders_by_pk(t, formatf("r.deleted_at IS NULL AND EXISTS (SELECT FROM %s p, core_api.%s x"
+		                                      " WHERE p.pk OPERATOR(pg_catalog.=) r.person_pk"
+		                                      " AND x.pk OPERATOR(pg_catalog.=) r.%s"
+		                                      " AND p.workspace_pk OPERATOR(pg_catalog.<>) x.workspace_pk)",
+		                                      people, t.target_table, t.target_column)));
+
+	// 4. Add what is missing.
+	for (const ColumnSpec &col : t.columns) {
+		AttrNumber attnum = get_attnum(relid, col.name);
+		if (col.not_null && !attnotnull(relid, attnum))
+			runf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", t.name, col.name);
+		if (col.fill && !first_value(formatf("SELECT 1 FROM pg_catalog.pg_attrdef d WHERE d.adrelid"
+		                                     " OPERATOR(pg_catalog.=) %u AND d.adnum OPERATOR(pg_catalog.=) %d",
+		                                     relid, attnum)))
+			runf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", t.name, col.name, col.fill);
+	}
+	if (!OidIsValid(pk_index))
+		runf("ALTER TABLE %s ADD PRIMARY KEY (pk)", t.name);
+	if (!first_value(formatf("SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) %u"
+	                         " AND a.attnum OPERATOR(pg_catalog.=) %d AND (a.atthasdef OR a.attidentity"
+	                         " OPERATOR(pg_catalog.<>) '')",
+	                         relid, pk_attnum))) {
+		// No serial default: the functions insert without a pk.
+		runf("CREATE SEQUENCE core_api.%s_pk_seq AS integer OWNED BY %s.pk", t.relname, t.name);
+		runf("SELECT pg_catalog.setval('core_api.%s_pk_seq', COALESCE(pg_catalog.max(pk), 0) + 1, false) FROM %s",
+		     t.relname, t.name);
+		runf("ALTER TABLE %s ALTER COLUMN pk SET DEFAULT pg_catalog.nextval('core_api.%s_pk_seq'::pg_catalog.regclass)",
+		     t.name, t.relname);
+		runf("ALTER EXTENSION person_pivots DROP SEQUENCE core_api.%s_pk_seq", t.relname);
+	}
+	if (person_fk_sql)
+		run(person_fk_sql);
+	if (target_fk_sql)
+		run(target_fk_sql);
+}
+
+void finish_table(const TableSpec &t, Oid relid, const char *guard, const char *truncate_guard,
+                  const char *comment) {
+	ensure_indexes(t, relid);
+	runf("CREATE OR REPLACE TRIGGER person_pivots_guard BEFORE INSERT OR UPDATE OR DELETE ON %s"
+	     " FOR EACH ROW EXECUTE FUNCTION person_pivots_internal.%s()",
+	     t.name, guard);
+	runf("CREATE OR REPLACE TRIGGER person_pivots_truncate_guard BEFORE TRUNCATE ON %s"
+	     " FOR EACH STATEMENT EXECUTE FUNCTION person_pivots_internal.%s()",
+	     t.name, truncate_guard);
+	runf("REVOKE ALL ON TABLE %s FROM PUBLIC", t.name);
+	runf("COMMENT ON TABLE %s IS %s", t.name, quote_literal_cstr(comment));
 }
 
 void install_person_media(const char *people) {
-	Oid relid = pp::host::core_api_relid("person_media");
+	const TableSpec &t = person_media_spec;
+	Oid relid = pp::host::core_api_relid(t.relname);
 	if (!OidIsValid(relid)) {
 		runf("CREATE TABLE core_api.person_media ("
 		     " pk serial PRIMARY KEY,"
@@ -96,36 +451,18 @@ void install_person_media(const char *people) {
 		     people);
 		run("ALTER EXTENSION person_pivots DROP TABLE core_api.person_media");
 		run("ALTER EXTENSION person_pivots DROP SEQUENCE core_api.person_media_pk_seq");
+		relid = pp::host::core_api_relid(t.relname);
 	} else {
-		check_shape("core_api.person_media", relid,
-		            {{"pk", INT4OID, true, "integer"}, {"person_pk", INT4OID, true, "integer"},
-		             {"media_pk", INT4OID, true, "integer"}, {"created_at", TIMESTAMPTZOID, true, "timestamptz"},
-		             {"updated_at", TIMESTAMPTZOID, false, "timestamptz"},
-		             {"deleted_at", TIMESTAMPTZOID, false, "timestamptz"}});
-		run("ALTER TABLE core_api.person_media ADD COLUMN IF NOT EXISTS updated_at timestamptz NULL");
-		check_rows("core_api.person_media", "one active row per (person_pk, media_pk)",
-		           "SELECT string_agg(format('person_pk %s media_pk %s', person_pk, media_pk), ', ') FROM ("
-		           " SELECT person_pk, media_pk FROM core_api.person_media WHERE deleted_at IS NULL"
-		           " GROUP BY 1, 2 HAVING count(*) > 1 ORDER BY 1, 2 LIMIT 5) d HAVING count(*) > 0");
+		adopt(t, relid, people);
 	}
-	run("CREATE INDEX IF NOT EXISTS idx_person_media_person ON core_api.person_media (person_pk)");
-	run("CREATE INDEX IF NOT EXISTS idx_person_media_media ON core_api.person_media (media_pk)");
-	run("CREATE UNIQUE INDEX IF NOT EXISTS uniq_person_media_active_pair"
-	    " ON core_api.person_media (person_pk, media_pk) WHERE deleted_at IS NULL");
-	run("CREATE OR REPLACE TRIGGER person_pivots_guard"
-	    " BEFORE INSERT OR UPDATE OR DELETE ON core_api.person_media"
-	    " FOR EACH ROW EXECUTE FUNCTION person_pivots_internal.person_media_guard()");
-	run("CREATE OR REPLACE TRIGGER person_pivots_truncate_guard"
-	    " BEFORE TRUNCATE ON core_api.person_media"
-	    " FOR EACH STATEMENT EXECUTE FUNCTION person_pivots_internal.person_media_truncate_guard()");
-	run("REVOKE ALL ON TABLE core_api.person_media FROM PUBLIC");
-	run("COMMENT ON TABLE core_api.person_media IS"
-	    " 'Links a person to a media asset. Rules enforced by the person_pivots extension: system columns are"
-	    " stamped by the database, DELETE soft-deletes, soft delete is one-way, endpoints never change.'");
+	finish_table(t, relid, "person_media_guard", "person_media_truncate_guard",
+	             "Links a person to a media asset. Rules enforced by the person_pivots extension: system columns are"
+	             " stamped by the database, DELETE soft-deletes, soft delete is one-way, endpoints never change.");
 }
 
 void install_person_locations(const char *people) {
-	Oid relid = pp::host::core_api_relid("person_locations");
+	const TableSpec &t = person_locations_spec;
+	Oid relid = pp::host::core_api_relid(t.relname);
 	if (!OidIsValid(relid)) {
 		runf("CREATE TABLE core_api.person_locations ("
 		     " pk serial PRIMARY KEY,"
@@ -140,39 +477,13 @@ void install_person_locations(const char *people) {
 		     people);
 		run("ALTER EXTENSION person_pivots DROP TABLE core_api.person_locations");
 		run("ALTER EXTENSION person_pivots DROP SEQUENCE core_api.person_locations_pk_seq");
+		relid = pp::host::core_api_relid(t.relname);
 	} else {
-		check_shape("core_api.person_locations", relid,
-		            {{"pk", INT4OID, true, "integer"}, {"person_pk", INT4OID, true, "integer"},
-		             {"location_pk", INT4OID, true, "integer"}, {"is_primary", BOOLOID, true, "boolean"},
-		             {"is_legal", BOOLOID, true, "boolean"}, {"label", VARCHAROID, true, "varchar(255)"},
-		             {"created_at", TIMESTAMPTZOID, true, "timestamptz"},
-		             {"deleted_at", TIMESTAMPTZOID, false, "timestamptz"}});
-		check_rows("core_api.person_locations", "one active row per (person_pk, location_pk)",
-		           "SELECT string_agg(format('person_pk %s location_pk %s', person_pk, location_pk), ', ') FROM ("
-		           " SELECT person_pk, location_pk FROM core_api.person_locations WHERE deleted_at IS NULL"
-		           " GROUP BY 1, 2 HAVING count(*) > 1 ORDER BY 1, 2 LIMIT 5) d HAVING count(*) > 0");
-		check_rows("core_api.person_locations", "at most one active primary per person",
-		           "SELECT string_agg(format('person_pk %s', person_pk), ', ') FROM ("
-		           " SELECT person_pk FROM core_api.person_locations WHERE deleted_at IS NULL AND is_primary"
-		           " GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 5) d HAVING count(*) > 0");
+		adopt(t, relid, people);
 	}
-	run("CREATE UNIQUE INDEX IF NOT EXISTS uniq_person_locations_primary_person"
-	    " ON core_api.person_locations (person_pk) WHERE is_primary AND deleted_at IS NULL");
-	run("CREATE INDEX IF NOT EXISTS idx_person_locations_person"
-	    " ON core_api.person_locations (person_pk) WHERE deleted_at IS NULL");
-	run("CREATE INDEX IF NOT EXISTS idx_person_locations_location ON core_api.person_locations (location_pk)");
-	run("CREATE UNIQUE INDEX IF NOT EXISTS uniq_person_locations_active_pair"
-	    " ON core_api.person_locations (person_pk, location_pk) WHERE deleted_at IS NULL");
-	run("CREATE OR REPLACE TRIGGER person_pivots_guard"
-	    " BEFORE INSERT OR UPDATE OR DELETE ON core_api.person_locations"
-	    " FOR EACH ROW EXECUTE FUNCTION person_pivots_internal.person_locations_guard()");
-	run("CREATE OR REPLACE TRIGGER person_pivots_truncate_guard"
-	    " BEFORE TRUNCATE ON core_api.person_locations"
-	    " FOR EACH STATEMENT EXECUTE FUNCTION person_pivots_internal.person_locations_truncate_guard()");
-	run("REVOKE ALL ON TABLE core_api.person_locations FROM PUBLIC");
-	run("COMMENT ON TABLE core_api.person_locations IS"
-	    " 'Links a person to a location (address). Rules enforced by the person_pivots extension: the pivot"
-	    " rules of person_media plus at most one active primary per person, kept by demotion.'");
+	finish_table(t, relid, "person_locations_guard", "person_locations_truncate_guard",
+	             "Links a person to a location (address). Rules enforced by the person_pivots extension: the pivot"
+	             " rules of person_media plus at most one active primary per person, kept by demotion.");
 }
 
 // The API functions return SETOF the pivot tables, so they follow them:
