@@ -156,4 +156,49 @@ Error pivot_table_missing(const char *table) {
 	             "In restore mode the dump brings the pivot tables; run this again once it has been restored.");
 }
 
+Error sync_null(const std::string &subject) {
+	return Error(ERRCODE_NULL_VALUE_NOT_ALLOWED, format("%s must not be null", subject.c_str()), {},
+	             "Leave an entry out instead of sending null.");
+}
+
+Error sync_shape(const std::string &subject, const char *expected, const char *found, const char *hint) {
+	return Error(ERRCODE_INVALID_PARAMETER_VALUE, format("%s must be %s, not %s", subject.c_str(), expected, found),
+	             {}, hint);
+}
+
+Error sync_bad_uuid(const std::string &subject, const std::string &value) {
+	return Error(ERRCODE_INVALID_TEXT_REPRESENTATION,
+	             format("invalid uuid for %s: \"%s\"", subject.c_str(), value.c_str()));
+}
+
+Error sync_unknown_key(const std::string &key, const std::string &subject) {
+	return Error(ERRCODE_INVALID_PARAMETER_VALUE, format("unknown key \"%s\" in %s", key.c_str(), subject.c_str()),
+	             {}, "A location entry has the keys location_id, label, is_primary and is_legal.");
+}
+
+Error sync_duplicate_person(const std::string &person_id) {
+	return Error(ERRCODE_INVALID_PARAMETER_VALUE, format("person %s appears more than once in people", person_id.c_str()),
+	             {}, "List each person once per page; spellings of one uuid name the same person.");
+}
+
+Error sync_conflicting_duplicate(const std::string &location_id, const std::string &person_id) {
+	return Error(ERRCODE_INVALID_PARAMETER_VALUE,
+	             format("location %s is listed twice for person %s with different label or flags", location_id.c_str(),
+	                    person_id.c_str()),
+	             {}, "List each location once per person; identical repeats count once.");
+}
+
+Error sync_target_not_found(const char *kind, const std::string &target_id, const std::string &person_id) {
+	return Error(ERRCODE_FOREIGN_KEY_VIOLATION,
+	             format("%s %s listed for person %s does not exist", kind, target_id.c_str(), person_id.c_str()), {},
+	             scope_hint);
+}
+
+Error sync_target_other_workspace(const char *kind, const std::string &target_id, const std::string &person_id) {
+	return Error(ERRCODE_CHECK_VIOLATION,
+	             format("%s %s listed for person %s belongs to another workspace", kind, target_id.c_str(),
+	                    person_id.c_str()),
+	             {}, "A pivot links a person and a target of the same workspace.");
+}
+
 }  // namespace pp::errors

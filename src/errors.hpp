@@ -47,4 +47,15 @@ Error pivot_rows_break_rule(const char *table, const char *rule, const std::stri
 // administration (person_pivots_internal functions; superuser or owner only)
 Error pivot_table_missing(const char *table);
 
+// sync input (person_pivots.sync_person_*): `subject` says where the value
+// sits, e.g. "element 2 of the media list of person <uuid>"
+Error sync_null(const std::string &subject);
+Error sync_shape(const std::string &subject, const char *expected, const char *found, const char *hint);
+Error sync_bad_uuid(const std::string &subject, const std::string &value);
+Error sync_unknown_key(const std::string &key, const std::string &subject);
+Error sync_duplicate_person(const std::string &person_id);
+Error sync_conflicting_duplicate(const std::string &location_id, const std::string &person_id);
+Error sync_target_not_found(const char *kind, const std::string &target_id, const std::string &person_id);
+Error sync_target_other_workspace(const char *kind, const std::string &target_id, const std::string &person_id);
+
 }  // namespace pp::errors

@@ -1,7 +1,478 @@
-// PLACEHOLDER: replaced by the sync implementation (issue 5). Do not ship.
+// The sync functions: make a person's (or a page of people's) active media
+// or locations exactly the input. Connector sync jobs author every pivot
+// row through them, page by page.
+//
+// One path for the single and the batch forms, in set-wise steps per page:
+//   1. parse the input into plain arrays (sync_input), checking its shape;
+//   2. resolve person and target uuids with one query each (= ANY($1));
+//   3. lock the people (ascending pk: concurrent pages never deadlock);
+//   4. read the page's active rows with one query;
+//   5. diff in the pure core (sync_diff), rows that stay get no write;
+//   6. apply: one soft-delete UPDATE, one UPDATE per kind of change, one
+//      INSERT ... SELECT FROM unnest, each only when it has rows;
+//   7. return the page's active rows.
+// Everything a client can get wrong is found in steps 1-2, before any write;
+// an error leaves the database as it was.
+//
+// This file calls Postgres directly and holds only trivially destructible
+// locals (boundary.hpp); the Boost containers live inside sync_diff.
+#include "api_common.hpp"
 #include "boundary.hpp"
-#include <stdexcept>
-PP_FUNCTION(sync_person_media) { throw std::runtime_error("sync_person_media: not implemented yet"); }
-PP_FUNCTION(sync_person_media_batch) { throw std::runtime_error("not implemented yet"); }
-PP_FUNCTION(sync_person_locations) { throw std::runtime_error("not implemented yet"); }
-PP_FUNCTION(sync_person_locations_batch) { throw std::runtime_error("not implemented yet"); }
+#include "errors.hpp"
+#include "host.hpp"
+#include "person_lock.hpp"
+#include "spi.hpp"
+#include "sync_diff.hpp"
+#include "sync_input.hpp"
+
+extern "C" {
+#include "utils/array.h"
+}
+
+#include <algorithm>
+#include <cstring>
+
+using pp::sync::Kind;
+using pp::sync::SyncPage;
+
+namespace {
+
+// -- memory -----------------------------------------------------------------
+// Everything of a page lives in its context (page->cxt), freed as a whole
+// when the page is done. Allocations name it explicitly: every SPI call
+// returns to the SPI procedure context, whatever was current before.
+
+template <typename T>
+T *page_alloc(const SyncPage *page, size_t n) {
+	return static_cast<T *>(MemoryContextAllocHuge(page->cxt, Max(n, 1) * sizeof(T)));
+}
+
+// -- arrays for statement parameters -----------------------------------------
+
+Datum make_array(const SyncPage *page, Datum *elems, size_t n, Oid type, int len, bool byval, char align) {
+	MemoryContext caller = MemoryContextSwitchTo(page->cxt);
+	ArrayType *array = construct_array(elems, static_cast<int>(n), type, len, byval, align);
+	MemoryContextSwitchTo(caller);
+	pfree(elems);
+	return PointerGetDatum(array);
+}
+
+Datum int4_array(const SyncPage *page, const int32 *values, size_t n) {
+	Datum *elems = page_alloc<Datum>(page, n);
+	for (size_t i = 0; i < n; i++)
+		elems[i] = Int32GetDatum(values[i]);
+	return make_array(page, elems, n, INT4OID, sizeof(int32), true, TYPALIGN_INT);
+}
+
+Datum bool_array(const SyncPage *page, const bool *values, size_t n) {
+	Datum *elems = page_alloc<Datum>(page, n);
+	for (size_t i = 0; i < n; i++)
+		elems[i] = BoolGetDatum(values[i]);
+	return make_array(page, elems, n, BOOLOID, 1, true, TYPALIGN_CHAR);
+}
+
+Datum text_array(const SyncPage *page, const pp::sync::Label *labels, size_t n) {
+	Datum *elems = page_alloc<Datum>(page, n);
+	MemoryContext caller = MemoryContextSwitchTo(page->cxt);
+	for (size_t i = 0; i < n; i++)
+		elems[i] = PointerGetDatum(cstring_to_text_with_len(labels[i].data, static_cast<int>(labels[i].len)));
+	MemoryContextSwitchTo(caller);
+	return make_array(page, elems, n, TEXTOID, -1, false, TYPALIGN_INT);
+}
+
+Datum uuid_array(const SyncPage *page, const pp::sync::Uuid *ids, size_t n) {
+	Datum *elems = page_alloc<Datum>(page, n);
+	for (size_t i = 0; i < n; i++)
+		elems[i] = PointerGetDatum(ids[i].bytes);
+	return make_array(page, elems, n, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR);
+}
+
+// The page's person pks, ascending.
+Datum people_array(const SyncPage *page) {
+	int32 *pks = page_alloc<int32>(page, page->npeople);
+	for (uint32 i = 0; i < page->npeople; i++)
+		pks[i] = page->people[i].pk;
+	std::sort(pks, pks + page->npeople);
+	return int4_array(page, pks, page->npeople);
+}
+
+int32 int4_column(HeapTuple tuple, TupleDesc desc, int column) {
+	bool isnull;
+	Datum d = SPI_getbinval(tuple, desc, column, &isnull);
+	return isnull ? 0 : DatumGetInt32(d);
+}
+
+bool bool_column(HeapTuple tuple, TupleDesc desc, int column) {
+	bool isnull;
+	Datum d = SPI_getbinval(tuple, desc, column, &isnull);
+	return !isnull && DatumGetBool(d);
+}
+
+// -- resolution -------------------------------------------------------------
+
+// The rows of the last statement, (uuid, pk, workspace_pk), sorted by uuid.
+pp::sync::Resolved *resolved_rows(const SyncPage *page, size_t *n) {
+	*n = SPI_processed;
+	auto *rows = page_alloc<pp::sync::Resolved>(page, *n);
+	TupleDesc desc = SPI_tuptable->tupdesc;
+	for (size_t i = 0; i < *n; i++) {
+		HeapTuple tuple = SPI_tuptable->vals[i];
+		bool isnull;
+		Datum id = SPI_getbinval(tuple, desc, 1, &isnull);
+		std::memcpy(rows[i].id.bytes, DatumGetUUIDP(id)->data, UUID_LEN);
+		rows[i].pk = int4_column(tuple, desc, 2);
+		Datum ws = SPI_getbinval(tuple, desc, 3, &isnull);
+		rows[i].has_workspace = !isnull;
+		rows[i].workspace_pk = isnull ? 0 : DatumGetInt32(ws);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	pp::sync::sort_resolved(rows, *n);
+	return rows;
+}
+
+// Runs a resolution statement over the distinct ids.
+pp::sync::Resolved *resolve(const SyncPage *page, pp::spi::Statement &stmt, pp::sync::Uuid *ids, size_t n,
+                            const pp::api::Scope &scope, size_t *nfound) {
+	n = pp::sync::sort_unique(ids, n);
+	Datum args[2] = {uuid_array(page, ids, n), Int32GetDatum(scope.workspace_pk)};
+	char nulls[3] = {' ', scope.scoped ? ' ' : 'n', '\0'};
+	pp::spi::execute(stmt, args, nulls, false);
+	pfree(DatumGetPointer(args[0]));
+	return resolved_rows(page, nfound);
+}
+
+// Every person of the page: active, in scope; fills in pk and workspace.
+void resolve_people(SyncPage *page, const pp::api::Scope &scope) {
+	static pp::spi::Statement people = {
+		"SELECT person_id, pk, workspace_pk FROM {people} WHERE person_id OPERATOR(pg_catalog.=) ANY ($1)"
+		" AND deleted_at IS NULL AND ($2 IS NULL OR workspace_pk OPERATOR(pg_catalog.=) $2)",
+		2, {UUIDARRAYOID, INT4OID}, nullptr, InvalidOid};
+	auto *ids = page_alloc<pp::sync::Uuid>(page, page->npeople);
+	for (uint32 i = 0; i < page->npeople; i++)
+		ids[i] = page->people[i].id;
+	size_t n;
+	pp::sync::Resolved *found = resolve(page, people, ids, page->npeople, scope, &n);
+	pfree(ids);
+	for (uint32 i = 0; i < page->npeople; i++) {
+		pp::sync::Person &p = page->people[i];
+		const pp::sync::Resolved *r = pp::sync::find_resolved(found, n, p.id);
+		if (!r)
+			throw pp::errors::person_not_found(pp::sync::uuid_text(p.id).text);
+		p.pk = r->pk;
+		p.workspace_pk = r->workspace_pk;
+		p.has_workspace = r->has_workspace;
+	}
+	pfree(found);
+}
+
+struct TargetSql {
+	char text[512];
+	pp::spi::Statement stmt;
+};
+
+// SELECT <id>, pk, workspace_pk of the media or locations named by $1: not
+// soft-deleted and in the scope $2, for the columns the host table has.
+pp::spi::Statement &targets_statement(Kind kind) {
+	static TargetSql media, locations;
+	TargetSql &t = kind == Kind::media ? media : locations;
+	if (!t.text[0]) {
+		const char *table = kind == Kind::media ? "media" : "locations";
+		const char *id = kind == Kind::media ? "media_id" : "location_id";
+		Oid relid = pp::host::core_api_relid(table);
+		bool has_deleted = OidIsValid(relid) && get_attnum(relid, "deleted_at") != InvalidAttrNumber;
+		bool has_ws = OidIsValid(relid) && get_attnum(relid, "workspace_pk") != InvalidAttrNumber;
+		snprintf(t.text, sizeof t.text,
+		         "SELECT %s, pk, %s FROM core_api.%s WHERE %s OPERATOR(pg_catalog.=) ANY ($1)%s%s", id,
+		         has_ws ? "workspace_pk" : "NULL::pg_catalog.int4", table, id,
+		         has_deleted ? " AND deleted_at IS NULL" : "",
+		         has_ws ? " AND ($2 IS NULL OR workspace_pk OPERATOR(pg_catalog.=) $2)" : " AND ($2 IS NULL OR true)");
+		t.stmt = {t.text, 2, {UUIDARRAYOID, INT4OID}, nullptr, InvalidOid};
+	}
+	return t.stmt;
+}
+
+// Every entry of the page: an existing target in scope and in its person's
+// workspace; fills in pk. The first offender in input order is reported.
+void resolve_entries(SyncPage *page, const pp::api::Scope &scope) {
+	if (page->nentries == 0)
+		return;
+	auto *ids = page_alloc<pp::sync::Uuid>(page, page->nentries);
+	for (uint32 i = 0; i < page->nentries; i++)
+		ids[i] = page->entries[i].id;
+	size_t n;
+	pp::sync::Resolved *found = resolve(page, targets_statement(page->kind), ids, page->nentries, scope, &n);
+	pfree(ids);
+	const char *kind = page->kind == Kind::media ? "media" : "location";
+	for (uint32 i = 0; i < page->npeople; i++) {
+		const pp::sync::Person &p = page->people[i];
+		for (uint32 k = p.first; k < p.first + p.count; k++) {
+			pp::sync::Entry &e = page->entries[k];
+			const pp::sync::Resolved *r = pp::sync::find_resolved(found, n, e.id);
+			if (!r)
+				throw pp::errors::sync_target_not_found(kind, pp::sync::uuid_text(e.id).text,
+				                                        pp::sync::uuid_text(p.id).text);
+			if (p.has_workspace && r->has_workspace && p.workspace_pk != r->workspace_pk)
+				throw pp::errors::sync_target_other_workspace(kind, pp::sync::uuid_text(e.id).text,
+				                                              pp::sync::uuid_text(p.id).text);
+			e.pk = r->pk;
+		}
+	}
+	pfree(found);
+}
+
+// -- locking ----------------------------------------------------------------
+
+// The person lock (person_lock.hpp) for every person of the page, taken in
+// ascending pk order by one statement.
+void lock_people(const SyncPage *page, Datum people) {
+	static pp::spi::Statement lock = {
+		"SELECT 1 FROM {people} WHERE pk OPERATOR(pg_catalog.=) ANY ($1) ORDER BY pk FOR NO KEY UPDATE", 1,
+		{INT4ARRAYOID}, nullptr, InvalidOid};
+	if (page->npeople == 1) {
+		pp::lock_person(page->people[0].pk);
+		return;
+	}
+	Datum args[1] = {people};
+	pp::spi::execute_as(pp::host::relation_owner(pp::host::people_relid()), lock, args, nullptr, false);
+	SPI_freetuptable(SPI_tuptable);
+}
+
+// -- media --------------------------------------------------------------------
+
+void apply_media(SyncPage *page, Datum people) {
+	static pp::spi::Statement current = {
+		"SELECT pk, person_pk, media_pk FROM core_api.person_media"
+		" WHERE person_pk OPERATOR(pg_catalog.=) ANY ($1) AND deleted_at IS NULL",
+		1, {INT4ARRAYOID}, nullptr, InvalidOid};
+	static pp::spi::Statement soft_delete = {
+		"UPDATE core_api.person_media SET deleted_at = pg_catalog.now()"
+		" WHERE pk OPERATOR(pg_catalog.=) ANY ($1) AND deleted_at IS NULL",
+		1, {INT4ARRAYOID}, nullptr, InvalidOid};
+	// ON CONFLICT: link_person_media takes no person lock and may have linked
+	// the pair meanwhile; the pair is then active, as the input wants.
+	static pp::spi::Statement insert = {
+		"INSERT INTO core_api.person_media (person_pk, media_pk)"
+		" SELECT u.person_pk, u.media_pk FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))"
+		" AS u (person_pk, media_pk)"
+		" ON CONFLICT (person_pk, media_pk) WHERE deleted_at IS NULL DO NOTHING",
+		2, {INT4ARRAYOID, INT4ARRAYOID}, nullptr, InvalidOid};
+
+	Datum args[2] = {people, 0};
+	pp::spi::execute(current, args, nullptr, false);
+	size_t ncurrent = SPI_processed;
+	auto *rows = page_alloc<pp::sync::MediaRow>(page, ncurrent);
+	TupleDesc desc = SPI_tuptable->tupdesc;
+	for (size_t i = 0; i < ncurrent; i++) {
+		HeapTuple tuple = SPI_tuptable->vals[i];
+		rows[i] = {int4_column(tuple, desc, 1), int4_column(tuple, desc, 2), int4_column(tuple, desc, 3)};
+	}
+	SPI_freetuptable(SPI_tuptable);
+
+	pp::sync::MediaPlan plan = {};
+	plan.delete_pks = page_alloc<int32>(page, ncurrent);
+	plan.insert_person = page_alloc<int32>(page, page->nentries);
+	plan.insert_media = page_alloc<int32>(page, page->nentries);
+	pp::sync::plan_media(page->people, page->npeople, page->entries, rows, ncurrent, plan);
+
+	if (plan.n_delete > 0) {
+		args[0] = int4_array(page, plan.delete_pks, plan.n_delete);
+		pp::spi::execute(soft_delete, args, nullptr, false);
+	}
+	if (plan.n_insert > 0) {
+		args[0] = int4_array(page, plan.insert_person, plan.n_insert);
+		args[1] = int4_array(page, plan.insert_media, plan.n_insert);
+		pp::spi::execute(insert, args, nullptr, false);
+	}
+}
+
+// -- locations ----------------------------------------------------------------
+
+// Runs `stmt` (pk, label, is_primary, is_legal arrays) for the changes.
+void update_locations(const SyncPage *page, pp::spi::Statement &stmt, const pp::sync::LocationChange *changes,
+                      size_t n) {
+	if (n == 0)
+		return;
+	auto *pks = page_alloc<int32>(page, n);
+	auto *labels = page_alloc<pp::sync::Label>(page, n);
+	auto *primary = page_alloc<bool>(page, n);
+	auto *legal = page_alloc<bool>(page, n);
+	for (size_t i = 0; i < n; i++) {
+		pks[i] = changes[i].pk;
+		labels[i] = changes[i].label;
+		primary[i] = changes[i].is_primary;
+		legal[i] = changes[i].is_legal;
+	}
+	Datum args[4] = {int4_array(page, pks, n), text_array(page, labels, n), bool_array(page, primary, n),
+	                 bool_array(page, legal, n)};
+	pp::spi::execute(stmt, args, nullptr, false);
+}
+
+void apply_locations(SyncPage *page, Datum people) {
+	static pp::spi::Statement current = {
+		"SELECT pk, person_pk, location_pk, label, is_primary, is_legal FROM core_api.person_locations"
+		" WHERE person_pk OPERATOR(pg_catalog.=) ANY ($1) AND deleted_at IS NULL",
+		1, {INT4ARRAYOID}, nullptr, InvalidOid};
+	static pp::spi::Statement soft_delete = {
+		"UPDATE core_api.person_locations SET deleted_at = pg_catalog.now()"
+		" WHERE pk OPERATOR(pg_catalog.=) ANY ($1) AND deleted_at IS NULL",
+		1, {INT4ARRAYOID}, nullptr, InvalidOid};
+	static pp::spi::Statement update = {
+		"UPDATE core_api.person_locations AS t"
+		" SET label = u.label, is_primary = u.is_primary, is_legal = u.is_legal"
+		" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
+		" pg_catalog.unnest($4)) AS u (pk, label, is_primary, is_legal)"
+		" WHERE t.pk OPERATOR(pg_catalog.=) u.pk AND t.deleted_at IS NULL",
+		4, {INT4ARRAYOID, TEXTARRAYOID, BOOLARRAYOID, BOOLARRAYOID}, nullptr, InvalidOid};
+	static pp::spi::Statement insert = {
+		"INSERT INTO core_api.person_locations (person_pk, location_pk, label, is_primary, is_legal)"
+		" SELECT u.person_pk, u.location_pk, u.label, u.is_primary, u.is_legal"
+		" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
+		" pg_catalog.unnest($4), pg_catalog.unnest($5)) AS u (person_pk, location_pk, label, is_primary, is_legal)",
+		5, {INT4ARRAYOID, INT4ARRAYOID, TEXTARRAYOID, BOOLARRAYOID, BOOLARRAYOID}, nullptr, InvalidOid};
+
+	Datum args[5] = {people, 0, 0, 0, 0};
+	pp::spi::execute(current, args, nullptr, false);
+	size_t ncurrent = SPI_processed;
+	auto *rows = page_alloc<pp::sync::LocationRow>(page, ncurrent);
+	TupleDesc desc = SPI_tuptable->tupdesc;
+	MemoryContext caller = MemoryContextSwitchTo(page->cxt);
+	for (size_t i = 0; i < ncurrent; i++) {
+		HeapTuple tuple = SPI_tuptable->vals[i];
+		bool isnull;
+		Datum label = SPI_getbinval(tuple, desc, 4, &isnull);
+		// copied out of the tuple, which goes with the tuple table
+		text *copy = isnull ? cstring_to_text("") : DatumGetTextPCopy(label);
+		rows[i] = {int4_column(tuple, desc, 1),
+		           int4_column(tuple, desc, 2),
+		           int4_column(tuple, desc, 3),
+		           {VARDATA_ANY(copy), static_cast<uint32_t>(VARSIZE_ANY_EXHDR(copy))},
+		           bool_column(tuple, desc, 5),
+		           bool_column(tuple, desc, 6)};
+	}
+	MemoryContextSwitchTo(caller);
+	SPI_freetuptable(SPI_tuptable);
+
+	pp::sync::LocationPlan plan = {};
+	plan.delete_pks = page_alloc<int32>(page, ncurrent);
+	plan.changes = page_alloc<pp::sync::LocationChange>(page, ncurrent);
+	plan.promotions = page_alloc<pp::sync::LocationChange>(page, ncurrent);
+	plan.inserts = page_alloc<pp::sync::LocationInsert>(page, page->nentries);
+	pp::sync::plan_locations(page->people, page->npeople, page->entries, rows, ncurrent, plan);
+
+	// Order matters (rule 5): a person's old primary is soft-deleted or
+	// demoted before the new one is promoted or inserted, so the primary
+	// index never sees two and the trigger's demotion finds nothing to do.
+	if (plan.n_delete > 0) {
+		args[0] = int4_array(page, plan.delete_pks, plan.n_delete);
+		pp::spi::execute(soft_delete, args, nullptr, false);
+	}
+	update_locations(page, update, plan.changes, plan.n_changes);
+	update_locations(page, update, plan.promotions, plan.n_promotions);
+	if (plan.n_insert > 0) {
+		size_t n = plan.n_insert;
+		auto *person = page_alloc<int32>(page, n);
+		auto *location = page_alloc<int32>(page, n);
+		auto *labels = page_alloc<pp::sync::Label>(page, n);
+		auto *primary = page_alloc<bool>(page, n);
+		auto *legal = page_alloc<bool>(page, n);
+		for (size_t i = 0; i < n; i++) {
+			const pp::sync::LocationInsert &ins = plan.inserts[i];
+			person[i] = ins.person_pk;
+			location[i] = ins.location_pk;
+			labels[i] = ins.label;
+			primary[i] = ins.is_primary;
+			legal[i] = ins.is_legal;
+		}
+		Datum iargs[5] = {int4_array(page, person, n), int4_array(page, location, n), text_array(page, labels, n),
+		                  bool_array(page, primary, n), bool_array(page, legal, n)};
+		pp::spi::execute(insert, iargs, nullptr, false);
+	}
+}
+
+// -- the common path ------------------------------------------------------------
+
+// Steps 2-7 for a parsed page (SPI connected, result started).
+void sync_page(FunctionCallInfo fcinfo, SyncPage *page, const pp::api::Scope &scope) {
+	static pp::spi::Statement media_rows = {
+		"SELECT * FROM core_api.person_media WHERE person_pk OPERATOR(pg_catalog.=) ANY ($1) AND deleted_at IS NULL"
+		" ORDER BY person_pk, created_at, pk",
+		1, {INT4ARRAYOID}, nullptr, InvalidOid};
+	static pp::spi::Statement location_rows = {
+		"SELECT * FROM core_api.person_locations WHERE person_pk OPERATOR(pg_catalog.=) ANY ($1)"
+		" AND deleted_at IS NULL ORDER BY person_pk, is_primary DESC, created_at, pk",
+		1, {INT4ARRAYOID}, nullptr, InvalidOid};
+	if (page->npeople == 0)
+		return;
+	pp::sync::page_check_people(page);
+	resolve_people(page, scope);
+	resolve_entries(page, scope);
+
+	// Validation is over: from here on only the database can fail.
+	Datum people = people_array(page);
+	lock_people(page, people);
+	if (page->kind == Kind::media)
+		apply_media(page, people);
+	else
+		apply_locations(page, people);
+
+	Datum args[1] = {people};
+	pp::spi::execute(page->kind == Kind::media ? media_rows : location_rows, args, nullptr, false);
+	pp::api::append_spi_rows(fcinfo);
+	SPI_freetuptable(SPI_tuptable);
+}
+
+}  // namespace
+
+PP_FUNCTION(sync_person_media) {
+	Datum person_id = pp::api::required_arg(fcinfo, 0, "person_id");
+	ArrayType *media_ids = DatumGetArrayTypeP(pp::api::required_arg(fcinfo, 1, "media_ids"));
+	pp::api::begin_rows(fcinfo);
+	SPI_connect();
+	pp::api::Scope scope = pp::api::scope_of(fcinfo, 2);
+	SyncPage *page = pp::sync::page_create(Kind::media);
+	pp::sync::page_add_media_array(page, person_id, media_ids);
+	sync_page(fcinfo, page, scope);
+	pp::sync::page_free(page);
+	SPI_finish();
+	return (Datum)0;
+}
+
+PP_FUNCTION(sync_person_media_batch) {
+	Jsonb *people = DatumGetJsonbP(pp::api::required_arg(fcinfo, 0, "people"));
+	pp::api::begin_rows(fcinfo);
+	SPI_connect();
+	pp::api::Scope scope = pp::api::scope_of(fcinfo, 1);
+	SyncPage *page = pp::sync::page_create(Kind::media);
+	pp::sync::page_add_people(page, people);
+	sync_page(fcinfo, page, scope);
+	pp::sync::page_free(page);
+	SPI_finish();
+	return (Datum)0;
+}
+
+PP_FUNCTION(sync_person_locations) {
+	Datum person_id = pp::api::required_arg(fcinfo, 0, "person_id");
+	Jsonb *locations = DatumGetJsonbP(pp::api::required_arg(fcinfo, 1, "locations"));
+	pp::api::begin_rows(fcinfo);
+	SPI_connect();
+	pp::api::Scope scope = pp::api::scope_of(fcinfo, 2);
+	SyncPage *page = pp::sync::page_create(Kind::locations);
+	pp::sync::page_add_locations(page, person_id, locations);
+	sync_page(fcinfo, page, scope);
+	pp::sync::page_free(page);
+	SPI_finish();
+	return (Datum)0;
+}
+
+PP_FUNCTION(sync_person_locations_batch) {
+	Jsonb *people = DatumGetJsonbP(pp::api::required_arg(fcinfo, 0, "people"));
+	pp::api::begin_rows(fcinfo);
+	SPI_connect();
+	pp::api::Scope scope = pp::api::scope_of(fcinfo, 1);
+	SyncPage *page = pp::sync::page_create(Kind::locations);
+	pp::sync::page_add_people(page, people);
+	sync_page(fcinfo, page, scope);
+	pp::sync::page_free(page);
+	SPI_finish();
+	return (Datum)0;
+}
