@@ -132,7 +132,15 @@ SELECT * FROM (VALUES
   ('unlink_person_location person', 'unlink_person_location(%s, %L, %s)', :l1, 'person'),
   ('unlink_person_location location', 'unlink_person_location(%2$L, %1$s, %3$s)', :p1, 'location'),
   ('set_primary_location person', 'set_primary_location(%s, %L, %s)', :l1, 'person'),
-  ('set_primary_location location', 'set_primary_location(%2$L, %1$s, %3$s)', :p1, 'location')
+  ('set_primary_location location', 'set_primary_location(%2$L, %1$s, %3$s)', :p1, 'location'),
+  ('sync_person_media person', 'sync_person_media(%s, ARRAY[%L]::uuid[], %s)', :m1, 'person'),
+  ('sync_person_media media', 'sync_person_media(%2$L, ARRAY[%1$s]::uuid[], %3$s)', :p1, 'media'),
+  ('sync_person_media_batch person', 'sync_person_media_batch(jsonb_build_object(%s::text, jsonb_build_array(%L::text)), %s)', :m1, 'person'),
+  ('sync_person_media_batch media', 'sync_person_media_batch(jsonb_build_object(%2$L::text, jsonb_build_array(%1$s::text)), %3$s)', :p1, 'media'),
+  ('sync_person_locations person', 'sync_person_locations(%s, jsonb_build_array(jsonb_build_object(''location_id'', %L::text, ''label'', ''Home'')), %s)', :l1, 'person'),
+  ('sync_person_locations location', 'sync_person_locations(%2$L, jsonb_build_array(jsonb_build_object(''location_id'', %1$s::text, ''label'', ''Home'')), %3$s)', :p1, 'location'),
+  ('sync_person_locations_batch person', 'sync_person_locations_batch(jsonb_build_object(%s::text, jsonb_build_array(jsonb_build_object(''location_id'', %L::text, ''label'', ''Home''))), %s)', :l1, 'person'),
+  ('sync_person_locations_batch location', 'sync_person_locations_batch(jsonb_build_object(%2$L::text, jsonb_build_array(jsonb_build_object(''location_id'', %1$s::text, ''label'', ''Home''))), %3$s)', :p1, 'location')
 ) AS t(probe, call, other_id, kind);
 CREATE TEMP VIEW probe_errors AS
 SELECT probe, source,
@@ -158,7 +166,7 @@ SELECT probe, absent = out_of_scope AS same_error, out_of_scope AS error
 FROM (SELECT probe,
   pg_temp.error_of(format('SELECT * FROM person_pivots.' || call, quote_literal('11111111-0000-0000-0000-00000000000f'), other_id, 'NULL')) AS absent,
   pg_temp.error_of(format('SELECT * FROM person_pivots.' || call, quote_literal('11111111-0000-0000-0000-000000000004'), other_id, 'NULL')) AS out_of_scope
-  FROM probes WHERE probe IN ('link_person_media person', 'set_primary_location person')) d ORDER BY 1;
+  FROM probes WHERE probe IN ('link_person_media person', 'set_primary_location person', 'sync_person_media person')) d ORDER BY 1;
 
 -- 4. Rule 6 in the triggers, for every writer with or without a session:
 -- the workspace of the person and of the target must match
@@ -237,6 +245,9 @@ SELECT person_pk, media_pk FROM person_pivots.link_person_media(:p2, :m1, :ws1);
 SELECT location_pk, is_primary FROM person_pivots.set_primary_location(:p1, :l1, :ws1);
 SELECT location_pk, is_primary FROM person_pivots.person_active_locations(:p1, :ws1) ORDER BY 1;
 SELECT location_pk FROM person_pivots.person_active_locations(:p4, :ws2);
+SELECT person_pk, media_pk FROM person_pivots.sync_person_media(:p1, ARRAY[:m1]::uuid[], :ws1);
+SELECT person_pk, location_pk, label FROM person_pivots.sync_person_locations_batch(
+  jsonb_build_object(:p4::text, jsonb_build_array(jsonb_build_object('location_id', :l5::text, 'label', 'ws2 home'))), :ws2);
 BEGIN;
 SET LOCAL "hasura.user" = :'hu2';
 SELECT person_pk, media_pk FROM person_pivots.unlink_person_media(:p2, :m1, :ws1);
