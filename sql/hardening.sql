@@ -6,6 +6,7 @@
 \set SHOW_CONTEXT never
 \set p1 '''11111111-0000-0000-0000-000000000001'''
 \set p2 '''11111111-0000-0000-0000-000000000002'''
+\set p3 '''11111111-0000-0000-0000-000000000003'''
 \set p4 '''11111111-0000-0000-0000-000000000004'''
 \set m1 '''22222222-0000-0000-0000-000000000001'''
 \set m2 '''22222222-0000-0000-0000-000000000002'''
@@ -170,6 +171,15 @@ SELECT location_pk, is_primary FROM person_pivots.person_active_locations(:p1);
 SELECT location_pk FROM person_pivots.primary_location((SELECT p FROM core_api.people p
   WHERE p.pk OPERATOR(pg_catalog.=) 1));
 SELECT location_pk, deleted_at IS NOT NULL AS deleted FROM person_pivots.unlink_person_location(:p1, :l2, :ws1);
+SELECT person_pk, media_pk FROM person_pivots.sync_person_media(:p3, ARRAY[:m1, :m2]::uuid[], :ws1);
+SELECT person_pk, media_pk FROM person_pivots.sync_person_media_batch(
+  jsonb_build_object(:p3::text, jsonb_build_array(:m2::text)));
+SELECT person_pk, location_pk, label, is_primary FROM person_pivots.sync_person_locations(:p3,
+  '[{"location_id": "33333333-0000-0000-0000-000000000001", "label": "Home", "is_primary": true},
+    {"location_id": "33333333-0000-0000-0000-000000000002", "label": "Work"}]', :ws1);
+SELECT person_pk, location_pk, label, is_primary FROM person_pivots.sync_person_locations_batch(
+  jsonb_build_object(:p3::text, jsonb_build_array(jsonb_build_object('location_id', :l2::text, 'label', 'Work',
+                                                                     'is_primary', true))));
 -- scope errors still come out right
 SELECT * FROM person_pivots.link_person_media(:p4, :m1, :ws1);
 BEGIN;
