@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Upgrades: for every older version of person_pivots, install it, write rows
+# (links, soft deletes, a demoted primary), run ALTER EXTENSION person_pivots
+# UPDATE to the newest version, and check that every row is unchanged and the
+# rules still hold. Then compare the upgraded database with a fresh install
+# of the newest version: pg_dump --schema-only (tables, API functions,
+# triggers, grants) and the extension's own members (pg_dump leaves those
+# out), with their definitions, comments and privileges, must be identical.
+#
+# Needs a running cluster (PGHOST/PGPORT, as make test provides); run alone,
+# it starts a throwaway one.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+if [ -z "${PGHOST:-}" ]; then
+	source test/scripts/cluster.sh
+	cluster_start
+fi
+bindir=$(pg_config --bindir)
+fresh=pp_upgrade_fresh_$$
+work=$(mktemp -d /tmp/pp_upgrade.XXXXXX)
+dbs=("$fresh")
+cleanup() {
+	for db in "${dbs[@]}"; do
+		"$bindir/dropdb" --if-exists "$db" >/dev/null 2>&1 || true
+	done
+	rm -rf "$work"
+}
+trap 'cleanup; [ -n "${PP_CLUSTER_DIR:-}" ] && cluster_stop || true' EXIT
+
+failures=0
+check() { # check <description> <command...>
+	local what=$1
+	shift
+	if "$@"; then
+		echo "ok   - $what"
+	else
+		echo "FAIL - $what"
+		failures=$((failures + 1))
+	fi
+}
+sql() { # sql <db> <statement>: unaligned output
+	psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"
+}
+
+# new_database <db> <version>: the host fixture with person_pivots <version>
+new_database() {
+	local db=$1 version=$2
+	"$bindir/createdb" "$db"
+	psql -X -q -v ON_ERROR_STOP=1 -d "$db" >/dev/null <<SQL
+\i test/fixtures/host_schema.sql
+SET client_min_messages = warning;
+DROP EXTENSION person_pivots CASCADE;
+DROP TABLE core_api.person_media, core_api.person_locations;
+CREATE EXTENSION person_pivots VERSION '$version';
+GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON core_api.person_media, core_api.person_locations TO pp_app;
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA core_api TO pp_app;
+SQL
+}
+
+# catalog <db> <name>: what the extension is, as files to compare
+catalog() {
+	local db=$1 name=$2
+	"$bindir/pg_dump" --schema-only -d "$db" | grep -v -e '^-- Dumped \(from\|by\)' -e '^\\\(un\)\?restrict ' \
+		>"$work/$name.schema"
+	psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" >"$work/$name.members" <<'SQL'
+SELECT e.extversion, e.extnamespace::regnamespace, e.extrelocatable FROM pg_extension e WHERE e.extname = 'person_pivots';
+-- every member, with its comment
+SELECT pg_describe_object(d.classid, d.objid, 0), COALESCE(obj_description(d.objid, c.relname), '')
+  FROM pg_depend d JOIN pg_class c ON c.oid = d.classid
+  WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+    AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'person_pivots')
+  ORDER BY 1;
+-- every function of the extension's schemas, member or not: definition and privileges
+SELECT p.oid::regprocedure, pg_get_functiondef(p.oid), COALESCE(p.proacl::text, 'default'), p.proowner::regrole
+  FROM pg_proc p WHERE p.pronamespace IN ('person_pivots'::regnamespace, 'person_pivots_internal'::regnamespace)
+  ORDER BY 1::text;
+SELECT n.nspname, COALESCE(n.nspacl::text, 'default'), COALESCE(obj_description(n.oid, 'pg_namespace'), '')
+  FROM pg_namespace n WHERE n.nspname LIKE 'person_pivots%' ORDER BY 1;
+SQL
+}
+
+rows() { # rows <db> <name>: every pivot row and sequence position
+	local db=$1 name=$2
+	{
+		psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c "COPY (SELECT * FROM core_api.person_media ORDER BY pk) TO STDOUT"
+		psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c "COPY (SELECT * FROM core_api.person_locations ORDER BY pk) TO STDOUT"
+		sql "$db" "SELECT last_value, is_called FROM core_api.person_media_pk_seq"
+		sql "$db" "SELECT last_value, is_called FROM core_api.person_locations_pk_seq"
+	} >"$work/$name.rows"
+}
+
+versions=$(sql postgres "SELECT version FROM pg_available_extension_versions WHERE name = 'person_pivots'
+                         ORDER BY string_to_array(version, '.')::int[]")
+latest=$(tail -n 1 <<<"$versions")
+default=$(sql postgres "SELECT default_version FROM pg_available_extensions WHERE name = 'person_pivots'")
+echo "versions: $(echo $versions); newest $latest; default_version $default"
+# A fresh CREATE EXTENSION gets default_version; until the control file
+# names the newest version, fresh installs need VERSION '$latest'.
+[ "$default" = "$latest" ] || echo "note: default_version $default is not the newest version $latest"
+
+new_database "$fresh" "$latest"
+catalog "$fresh" fresh
+echo "fresh $latest: $(($(wc -l <"$work/fresh.members"))) catalog lines, $(wc -l <"$work/fresh.schema") schema lines"
+
+older=$(grep -vx "$latest" <<<"$versions" || true)
+[ -n "$older" ] || echo "only one version: no upgrade to test"
+for version in $older; do
+	db=pp_upgrade_from_${version//./_}_$$
+	dbs+=("$db")
+	new_database "$db" "$version"
+	psql -X -q -v ON_ERROR_STOP=1 -d "$db" >/dev/null <<'SQL'
+INSERT INTO core_api.person_media (person_pk, media_pk, created_at, deleted_at) VALUES
+  (1, 2, '2024-01-01 10:00+00', '2024-02-01 10:00+00');
+SET ROLE pp_app;
+SELECT person_pivots.link_person_media('11111111-0000-0000-0000-000000000001', '22222222-0000-0000-0000-000000000001');
+SELECT person_pivots.link_person_media('11111111-0000-0000-0000-000000000002', '22222222-0000-0000-0000-000000000002');
+SELECT person_pivots.link_person_location('11111111-0000-0000-0000-000000000001', '33333333-0000-0000-0000-000000000001', 'Home', true);
+SELECT person_pivots.link_person_location('11111111-0000-0000-0000-000000000001', '33333333-0000-0000-0000-000000000002', 'Work', true);
+DELETE FROM core_api.person_media WHERE person_pk = 2;
+RESET ROLE;
+SQL
+	rows "$db" before
+	media_before=$(sql "$db" "SELECT count(*) FROM core_api.person_media")
+	check "$version: rows written (soft-deleted and demoted rows among them)" \
+		test "$(sql "$db" "SELECT (SELECT count(*) FROM core_api.person_media WHERE deleted_at IS NOT NULL) = 2
+		                     AND (SELECT count(*) FROM core_api.person_locations WHERE NOT is_primary) = 1")" = t
+
+	check "$version: ALTER EXTENSION person_pivots UPDATE TO '$latest' succeeds" \
+		psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c "ALTER EXTENSION person_pivots UPDATE TO '$latest'"
+	check "$version: extension reports version $latest" \
+		test "$(sql "$db" "SELECT extversion FROM pg_extension WHERE extname = 'person_pivots'")" = "$latest"
+	rows "$db" after
+	check "$version -> $latest: every row and sequence position unchanged" cmp -s "$work/before.rows" "$work/after.rows"
+
+	# The upgraded database matches a fresh install (before more writes:
+	# sequences and rows are data, not schema, but keep it simple).
+	catalog "$db" upgraded
+	for part in schema members; do
+		check "$version -> $latest: $part identical to a fresh $latest install" \
+			cmp -s "$work/fresh.$part" "$work/upgraded.$part"
+		cmp -s "$work/fresh.$part" "$work/upgraded.$part" || diff "$work/fresh.$part" "$work/upgraded.$part" | head -30 || true
+	done
+
+	# The rules hold on the upgraded database.
+	out=$(psql -X -q -At -d "$db" 2>&1 <<'SQL'
+SET ROLE pp_app;
+DELETE FROM core_api.person_media WHERE person_pk = 1 AND media_pk = 1;
+SELECT 'soft_deleted=' || (deleted_at IS NOT NULL) FROM core_api.person_media WHERE person_pk = 1 AND media_pk = 1;
+UPDATE core_api.person_media SET deleted_at = NULL WHERE person_pk = 1 AND media_pk = 1;
+TRUNCATE core_api.person_media;
+BEGIN;
+SELECT 'linked=' || count(*) FROM person_pivots.link_person_location('11111111-0000-0000-0000-000000000001',
+  '33333333-0000-0000-0000-000000000003', 'Office', true);
+SELECT 'primaries=' || count(*) FROM core_api.person_locations WHERE person_pk = 1 AND is_primary AND deleted_at IS NULL;
+SELECT 'created_stamped=' || (created_at = now()) FROM core_api.person_locations WHERE location_pk = 3;
+COMMIT;
+SQL
+)
+	echo "$out" | sed 's/^/       /'
+	check "$version -> $latest: application DELETE is a soft delete" grep -qx 'soft_deleted=true' <<<"$out"
+	check "$version -> $latest: clearing deleted_at fails" grep -q 'cannot be cleared' <<<"$out"
+	check "$version -> $latest: TRUNCATE is refused" grep -q 'cannot truncate core_api.person_media' <<<"$out"
+	check "$version -> $latest: a new primary demotes the old; created_at stamped" \
+		grep -qz 'linked=1.primaries=1.created_stamped=true' <<<"$out"
+	check "$version -> $latest: every row kept" \
+		test "$(sql "$db" "SELECT count(*) FROM core_api.person_media")" = "$media_before"
+done
+
+if [ "$failures" -ne 0 ]; then
+	echo "t_upgrade: $failures check(s) failed"
+	exit 1
+fi
+echo "t_upgrade: all checks passed"
