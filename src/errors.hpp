@@ -1,8 +1,9 @@
 // Every error person_pivots raises, in one place: SQLSTATE, message in
 // PostgreSQL style (lower case, no final period, names the value), hint.
 // Anything a client can cause is class 22 or 23, so Hasura passes the
-// message through; install-time errors use the catalog classes (42xxx)
-// because only the DBA running CREATE EXTENSION can cause them.
+// message through; install-time and administration errors use the catalog
+// classes (42xxx) because only the DBA running CREATE EXTENSION or the
+// person_pivots_internal functions can cause them.
 #pragma once
 
 #include "boundary.hpp"
@@ -34,8 +35,6 @@ Error target_pk_missing(const char *kind, int32_t target_pk);
 Error workspace_mismatch(const char *kind, int32_t person_pk, int32_t person_ws, int32_t target_pk,
                          int32_t target_ws);
 Error primary_exists(int32_t person_pk);
-Error primary_serialization(int32_t person_pk);
-Error not_maintenance(const char *function);
 
 // install and adoption (CREATE EXTENSION)
 Error host_table_missing(const char *table);
