@@ -19,12 +19,14 @@ const PivotTable person_locations = {"core_api.person_locations", "location", "l
 
 namespace {
 
-constexpr int cache_slots = 512;
+// Direct-mapped by pk: bulk statements touch few distinct people and
+// targets, mostly in pk order, so nearly every lookup after the first hits.
+constexpr int cache_slots = 1024;
 
 // An entity looked up once per statement, keyed by pk.
 struct CachedEntity {
-	bool valid;
 	int32 pk;
+	bool valid;
 	host::Entity entity;
 };
 
@@ -92,7 +94,7 @@ host::Entity lookup(CachedEntity *cache, Oid relid, AttrNumber ws, int32 pk) {
 		return slot.entity;
 	host::Entity e = host::fetch_by_pk(relid, ws, pk);
 	if (e.found)
-		slot = {true, pk, e};
+		slot = {pk, true, e};
 	return e;
 }
 
