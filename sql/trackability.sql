@@ -90,3 +90,66 @@ DROP FUNCTION person_pivots.purge_person(uuid);
 SELECT * FROM hasura_violations;
 ROLLBACK;
 SELECT count(*) AS violations_after_rollback FROM hasura_violations;
+
+-- The Hasura metadata example (docs/hasura/metadata) tracks exactly these
+-- functions, each as its volatility says, with the json session argument;
+-- primary_location is the computed field on people; every relationship
+-- follows a foreign key that exists; the pivots are read-only through
+-- Hasura and their select permissions filter deleted_at and the workspace.
+\set functions_yaml `cat docs/hasura/metadata/databases/default/functions/person_pivots_*.yaml`
+\set includes_yaml `cat docs/hasura/metadata/databases/default/functions/functions.yaml`
+\set tables_include_yaml `cat docs/hasura/metadata/databases/default/tables/tables.yaml`
+\set people_yaml `cat docs/hasura/metadata/databases/default/tables/core_api_people.yaml`
+\set person_media_yaml `cat docs/hasura/metadata/databases/default/tables/core_api_person_media.yaml`
+\set person_locations_yaml `cat docs/hasura/metadata/databases/default/tables/core_api_person_locations.yaml`
+\set media_yaml `cat docs/hasura/metadata/databases/default/tables/core_api_media.yaml`
+\set locations_yaml `cat docs/hasura/metadata/databases/default/tables/core_api_locations.yaml`
+\set workspaces_yaml `cat docs/hasura/metadata/databases/default/tables/core_api_workspaces.yaml`
+CREATE TEMP TABLE tracked AS
+SELECT m[1] AS name, m[2] AS schema, m[3] AS exposed_as, m[4] AS session_argument
+FROM regexp_matches(:'functions_yaml',
+  'function:\s+name: (\w+)\s+schema: (\w+)\s+configuration:\s+exposed_as: (\w+)\s+session_argument: (\w+)', 'g') m;
+SELECT coalesce(p.proname::text, t.name) AS function,
+       CASE WHEN t.name IS NULL THEN 'not tracked'
+            WHEN p.proname IS NULL THEN 'tracked but absent'
+            WHEN t.exposed_as <> CASE p.provolatile WHEN 'v' THEN 'mutation' ELSE 'query' END THEN 'exposed_as ' || t.exposed_as
+            WHEN t.session_argument <> 'hasura_session'
+              OR NOT t.session_argument = ANY (p.proargnames) THEN 'session_argument ' || t.session_argument
+            WHEN NOT :'includes_yaml' LIKE '%!include person_pivots_' || t.name || '.yaml%' THEN 'not in functions.yaml'
+       END AS metadata_problem
+FROM (SELECT * FROM pg_proc WHERE pronamespace = 'person_pivots'::regnamespace
+        AND proname NOT IN ('purge_person', 'primary_location')) p
+FULL JOIN tracked t ON t.name = p.proname AND t.schema = 'person_pivots'
+ORDER BY 1;
+SELECT (regexp_match(:'people_yaml', 'computed_fields:\s+- name: (\w+)\s+definition:\s+function:\s+name: (\w+)\s+schema: (\w+)\s+table_argument: (\w+)'))
+       = ARRAY['primary_location', 'primary_location', 'person_pivots',
+               (SELECT proargnames[1] FROM pg_proc WHERE oid = 'person_pivots.primary_location'::regproc)]
+       AS computed_field_matches;
+CREATE TEMP TABLE metadata_tables AS
+SELECT * FROM (VALUES ('people', :'people_yaml'), ('person_media', :'person_media_yaml'),
+  ('person_locations', :'person_locations_yaml'), ('media', :'media_yaml'), ('locations', :'locations_yaml'),
+  ('workspaces', :'workspaces_yaml')) v(name, yaml);
+-- each file tracks its table and is included
+SELECT name, yaml ~ ('^table:\s+name: ' || name || '\s+schema: core_api\s') AS header_ok,
+       :'tables_include_yaml' LIKE '%!include core_api_' || name || '.yaml%' AS included
+FROM metadata_tables ORDER BY 1;
+-- relationships: (table, column) -> (referenced table), each an existing foreign key
+SELECT r.tbl, r.col, r.remote,
+       EXISTS (SELECT FROM pg_constraint c
+               WHERE c.contype = 'f' AND c.conrelid = ('core_api.' || r.tbl)::regclass
+                 AND c.conkey = ARRAY[(SELECT attnum FROM pg_attribute
+                                       WHERE attrelid = ('core_api.' || r.tbl)::regclass AND attname = r.col)]
+                 AND (r.remote IS NULL OR c.confrelid = ('core_api.' || r.remote)::regclass)) AS foreign_key_exists
+FROM (SELECT name AS tbl, m[1] AS col, NULL AS remote
+      FROM metadata_tables, regexp_matches(yaml, 'foreign_key_constraint_on: (\w+)', 'g') m
+      UNION ALL
+      SELECT m[2], m[1], name
+      FROM metadata_tables, regexp_matches(yaml, 'foreign_key_constraint_on:\s+column: (\w+)\s+table:\s+name: (\w+)\s+schema: core_api', 'g') m) r
+ORDER BY 1, 2, 3;
+-- the pivots: select only, active rows of the caller's workspace
+SELECT name,
+       yaml !~ '(insert|update|delete)_permissions' AS read_only,
+       yaml ~ 'filter:\s+_and:\s+- deleted_at:\s+_is_null: true\s+- person:\s+workspace:\s+workspace_id:\s+_eq: X-Hasura-Workspace-Id'
+         AS filters_deleted_and_workspace,
+       yaml !~ '- (pk|person_pk|media_pk|location_pk)\n' AS no_internal_keys
+FROM metadata_tables WHERE name LIKE 'person\_%' ORDER BY 1;
