@@ -134,7 +134,12 @@ FROM pg_proc p
 WHERE p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['purge_person', 'grant_application_role', 'revoke_application_role',
   'enable_row_security', 'disable_row_security', 'install_tables', 'boundary_probe']::name[])
 ORDER BY p.oid::regprocedure::text;
--- the grant function gives an application role exactly this
+-- the grant function: bad input, one per line
+SELECT person_pivots_internal.grant_application_role(NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT person_pivots_internal.grant_application_role('-');
+\echo :LAST_ERROR_SQLSTATE
+-- it gives an application role exactly this
 SELECT person_pivots_internal.grant_application_role('pp_hard_app');
 SELECT c.oid::regclass AS object, string_agg(a.privilege_type, ', ' ORDER BY a.privilege_type) AS privileges
 FROM pg_class c, aclexplode(c.relacl) a
