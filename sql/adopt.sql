@@ -105,6 +105,14 @@ RESET ROLE;
 SELECT pk, person_pk, media_pk, deleted_at IS NOT NULL AS deleted FROM core_api.person_media ORDER BY pk;
 SELECT pk, person_pk, location_pk, is_primary, label, deleted_at IS NOT NULL AS deleted
   FROM core_api.person_locations ORDER BY pk;
+-- a NOT VALID foreign key whose rows are fine is validated
+SELECT app_migration();
+ALTER TABLE core_api.person_media DROP CONSTRAINT person_media_media_pk_foreign;
+ALTER TABLE core_api.person_media ADD CONSTRAINT person_media_media_pk_foreign
+  FOREIGN KEY (media_pk) REFERENCES core_api.media (pk) NOT VALID;
+CREATE EXTENSION person_pivots;
+SELECT conname, convalidated FROM pg_constraint
+  WHERE conrelid = 'core_api.person_media'::regclass AND contype = 'f' ORDER BY 1;
 -- the people FK no longer cascades: deleting a linked person is refused
 DELETE FROM core_api.people WHERE pk = 2;
 SET client_min_messages = warning;
@@ -180,6 +188,12 @@ CREATE EXTENSION person_pivots;
 SELECT app_migration();
 ALTER TABLE core_api.person_media DROP CONSTRAINT person_media_person_pk_foreign;
 INSERT INTO core_api.person_media (person_pk, media_pk, created_at) VALUES (99, 1, '2025-04-01 10:00+00');
+CREATE EXTENSION person_pivots;
+SELECT app_migration();
+ALTER TABLE core_api.person_media DROP CONSTRAINT person_media_media_pk_foreign;
+INSERT INTO core_api.person_media (person_pk, media_pk, created_at) VALUES (3, 77, '2025-04-01 10:00+00');
+ALTER TABLE core_api.person_media ADD CONSTRAINT person_media_media_pk_foreign
+  FOREIGN KEY (media_pk) REFERENCES core_api.media (pk) NOT VALID;
 CREATE EXTENSION person_pivots;
 SELECT app_migration();
 ALTER TABLE core_api.person_locations ALTER COLUMN label DROP NOT NULL;
