@@ -31,6 +31,9 @@ ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
 endif
 
+# PGXS tracks no header dependencies: rebuild everything when a header moves.
+$(OBJS): $(wildcard src/*.hpp)
+
 .PHONY: setup demo test bench dist
 
 # Installs whatever is missing (Debian packages); quiet when all is there.

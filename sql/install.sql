@@ -11,7 +11,8 @@ SELECT indexrelid::regclass, pg_get_indexdef(indexrelid) FROM pg_index
 SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
   WHERE conrelid IN ('core_api.person_media'::regclass, 'core_api.person_locations'::regclass) ORDER BY 1;
 SELECT tgrelid::regclass, tgname, tgfoid::regproc FROM pg_trigger
-  WHERE tgrelid IN ('core_api.person_media'::regclass, 'core_api.person_locations'::regclass) ORDER BY 1, 2;
+  WHERE tgrelid IN ('core_api.person_media'::regclass, 'core_api.person_locations'::regclass)
+    AND NOT tgisinternal ORDER BY 1, 2;
 -- the tables and API functions are not members; trigger functions are
 SELECT pg_describe_object(classid, objid, 0) AS member FROM pg_depend
   WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'

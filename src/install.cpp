@@ -167,6 +167,12 @@ const TableSpec person_locations_spec = {
 		{"deleted_at", TIMESTAMPTZOID, -1, false, "timestamptz NULL", "timestamptz NULL", nullptr, false},
 	},
 	{
+		// The pair index first: indexes are checked in creation order, so a
+		// duplicate link is reported as such, not as a second primary.
+		{"uniq_person_locations_active_pair", true, {"person_pk", "location_pk"}, {"deleted_at IS NULL"},
+		 "indexed by uniq_person_locations_active_pair UNIQUE (person_pk, location_pk) WHERE deleted_at IS NULL",
+		 "CREATE UNIQUE INDEX uniq_person_locations_active_pair ON core_api.person_locations (person_pk, location_pk)"
+		 " WHERE deleted_at IS NULL"},
 		{"uniq_person_locations_primary_person", true, {"person_pk"}, {"is_primary", "deleted_at IS NULL"},
 		 "indexed by uniq_person_locations_primary_person UNIQUE (person_pk) WHERE is_primary AND deleted_at IS NULL",
 		 "CREATE UNIQUE INDEX uniq_person_locations_primary_person ON core_api.person_locations (person_pk)"
@@ -177,10 +183,6 @@ const TableSpec person_locations_spec = {
 		{"idx_person_locations_location", false, {"location_pk"}, {},
 		 "indexed by idx_person_locations_location (location_pk)",
 		 "CREATE INDEX idx_person_locations_location ON core_api.person_locations (location_pk)"},
-		{"uniq_person_locations_active_pair", true, {"person_pk", "location_pk"}, {"deleted_at IS NULL"},
-		 "indexed by uniq_person_locations_active_pair UNIQUE (person_pk, location_pk) WHERE deleted_at IS NULL",
-		 "CREATE UNIQUE INDEX uniq_person_locations_active_pair ON core_api.person_locations (person_pk, location_pk)"
-		 " WHERE deleted_at IS NULL"},
 	},
 };
 

@@ -2,60 +2,126 @@
 // one active primary per person, kept by demotion (or refusal in strict mode).
 //
 // Race-freedom: every promotion first takes the person lock (person_lock.hpp),
-// so promoters of one person queue up, and the demotion that follows runs
-// with a fresh snapshot that sees the previous holder's committed primary.
+// so promoters of one person queue up. The current primary is then found
+// through the primary index with SnapshotSelf, which sees what the previous
+// lock holder committed and what this statement already wrote; only when
+// there is one does an SPI UPDATE (by ctid, so no cached plan can turn into
+// a scan) demote it. A bulk load of new people runs no SPI at all.
 #include "boundary.hpp"
 #include "errors.hpp"
-#include "host.hpp"
 #include "person_lock.hpp"
 #include "pivot_rules.hpp"
 #include "settings.hpp"
 #include "spi.hpp"
 
+extern "C" {
+#include "access/stratnum.h"
+#include "utils/fmgroids.h"
+}
+
 namespace {
 
-// The other active primary of the person, ignoring the row itself and, for
-// an INSERT that will conflict on its pair (ON CONFLICT), the pair's row.
-constexpr const char *other_primary_filter =
-	"WHERE person_pk OPERATOR(pg_catalog.=) $1 AND is_primary AND deleted_at IS NULL "
-	"AND pk OPERATOR(pg_catalog.<>) $2 "
-	"AND NOT EXISTS (SELECT 1 FROM core_api.person_locations s "
-	"WHERE s.person_pk OPERATOR(pg_catalog.=) $1 AND s.location_pk OPERATOR(pg_catalog.=) $3 "
-	"AND s.deleted_at IS NULL AND s.pk OPERATOR(pg_catalog.<>) $2)";
+// An active row of the person found through one of the table's indexes.
+struct Found {
+	bool found;
+	ItemPointerData tid;
+	int32 location_pk;
+};
 
-void promote(Relation rel, const pp::rules::Columns &cols, HeapTuple row, bool is_insert) {
-	static char demote_sql[1024], probe_sql[1024];
-	static pp::spi::Statement demote = {demote_sql, 3, {INT4OID, INT4OID, INT4OID}, nullptr, InvalidOid};
-	static pp::spi::Statement probe = {probe_sql, 3, {INT4OID, INT4OID, INT4OID}, nullptr, InvalidOid};
-	if (!demote_sql[0]) {
-		snprintf(demote_sql, sizeof demote_sql, "UPDATE core_api.person_locations SET is_primary = false %s",
-		         other_primary_filter);
-		snprintf(probe_sql, sizeof probe_sql, "SELECT 1 FROM core_api.person_locations %s LIMIT 1",
-		         other_primary_filter);
+enum class Probe { other_primary, same_pair };
+
+// other_primary: the person's active primary other than row `self_pk`, via
+// uniq_person_locations_primary_person. same_pair: an active row of the pair
+// (person, location) other than `self_pk`, via uniq_person_locations_active_pair.
+Found probe(Relation rel, const pp::rules::Columns &cols, Probe what, int32 person_pk, int32 location_pk,
+            int32 self_pk) {
+	Found out = {false, {}, 0};
+	const char *index_name = what == Probe::other_primary ? "uniq_person_locations_primary_person"
+	                                                      : "uniq_person_locations_active_pair";
+	Oid index_oid = get_relname_relid(index_name, RelationGetNamespace(rel));
+	if (!OidIsValid(index_oid))
+		elog(ERROR, "index \"%s\" of core_api.person_locations is missing", index_name);
+	Relation index = index_open(index_oid, AccessShareLock);
+	ScanKeyData keys[2];
+	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(person_pk));
+	ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(location_pk));
+	int nkeys = what == Probe::other_primary ? 1 : 2;
+	IndexScanDesc scan = index_beginscan(rel, index, SnapshotSelf, nkeys, 0);
+	index_rescan(scan, keys, nkeys, NULL, 0);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	while (!out.found && index_getnext_slot(scan, ForwardScanDirection, slot)) {
+		// The partial index's predicate held for the version it was built
+		// from; check the version SnapshotSelf returns.
+		bool isnull, deleted_null;
+		int32 pk = DatumGetInt32(slot_getattr(slot, cols.pk, &isnull));
+		bool primary = DatumGetBool(slot_getattr(slot, cols.is_primary, &isnull));
+		slot_getattr(slot, cols.deleted_at, &deleted_null);
+		if (pk == self_pk || !deleted_null || (what == Probe::other_primary && !primary))
+			continue;
+		out = {true, slot->tts_tid, DatumGetInt32(slot_getattr(slot, cols.target_pk, &isnull))};
 	}
+	ExecDropSingleTupleTableSlot(slot);
+	index_endscan(scan);
+	index_close(index, NoLock);
+	return out;
+}
+
+// Demotes the row at `tid`; false when this snapshot does not see it there.
+bool demote(ItemPointerData tid) {
+	static pp::spi::Statement demote_by_tid = {
+		"UPDATE core_api.person_locations SET is_primary = false"
+		" WHERE ctid OPERATOR(pg_catalog.=) $1 AND is_primary AND deleted_at IS NULL",
+		1, {TIDOID}, nullptr, InvalidOid};
+	Datum args[1] = {PointerGetDatum(&tid)};
+	SPI_connect();
+	uint64 n = pp::spi::execute(demote_by_tid, args, nullptr, false);
+	SPI_finish();
+	return n > 0;
+}
+
+void on_primary(Relation rel, const pp::rules::Columns &cols, HeapTuple row, pp::rules::PrimaryEvent event) {
 	TupleDesc desc = RelationGetDescr(rel);
 	bool isnull;
 	int32 person_pk = DatumGetInt32(heap_getattr(row, cols.person_pk, desc, &isnull));
-	Datum args[3] = {Int32GetDatum(person_pk), heap_getattr(row, cols.pk, desc, &isnull),
-	                 heap_getattr(row, cols.target_pk, desc, &isnull)};
+	int32 self_pk = DatumGetInt32(heap_getattr(row, cols.pk, desc, &isnull));
+	int32 location_pk = DatumGetInt32(heap_getattr(row, cols.target_pk, desc, &isnull));
+	bool is_insert = event == pp::rules::PrimaryEvent::inserted;
 
-	SPI_connect();
+	// Whoever changes the current primary holds the person lock too, so a
+	// promoter that waits for that row while holding the lock is never
+	// waited for in return (no deadlock between demote-then-promote
+	// transactions and concurrent promoters).
 	pp::lock_person(person_pk);
-	if (pp::settings::primary_conflict() == pp::settings::PrimaryConflict::error) {
-		uint64 found = pp::spi::execute(probe, args, nullptr, false, 1);  // fresh snapshot
-		SPI_finish();
-		if (found > 0)
-			throw pp::errors::primary_exists(person_pk);
+	if (event == pp::rules::PrimaryEvent::touched)
 		return;
+	// A few rounds at most: a round only fails when the primary row got a
+	// new version (say, a label edit) between the probe and the demotion.
+	for (int round = 0; round < 5; round++) {
+		Found current = probe(rel, cols, Probe::other_primary, person_pk, location_pk, self_pk);
+		if (!current.found)
+			return;
+		// An INSERT whose pair already has an active row will not insert: it
+		// fails on the pair, or ON CONFLICT takes over (DO NOTHING changes
+		// nothing; DO UPDATE fires the UPDATE trigger, which decides then).
+		if (is_insert && (current.location_pk == location_pk ||
+		                  probe(rel, cols, Probe::same_pair, person_pk, location_pk, self_pk).found))
+			return;
+		if (pp::settings::primary_conflict() == pp::settings::PrimaryConflict::error)
+			throw pp::errors::primary_exists(person_pk);
+		if (demote(current.tid))
+			return;
+		// Under REPEATABLE READ the newer primary is invisible to this
+		// transaction: that is a serialization failure, reported as such.
+		if (IsolationUsesXactSnapshot())
+			throw pp::errors::primary_serialization(person_pk);
 	}
-	pp::spi::execute(demote, args, nullptr, false);
-	SPI_finish();
+	throw pp::errors::primary_serialization(person_pk);
 }
 
 }  // namespace
 
 PP_FUNCTION(person_locations_guard) {
-	return pp::rules::guard_row(fcinfo, pp::rules::person_locations, promote);
+	return pp::rules::guard_row(fcinfo, pp::rules::person_locations, on_primary);
 }
 
 PP_FUNCTION(person_locations_truncate_guard) {

@@ -5,11 +5,11 @@
 
 namespace pp {
 
-// Locks the person's row in the people table FOR NO KEY UPDATE (SPI must
-// be connected). A tuple lock, not a lock-table entry: bulk statements stay
-// within max_locks_per_transaction. Foreign-key checks (KEY SHARE) do not
-// conflict with it. Runs as the people table's owner, as foreign-key checks
-// do, so application roles need no UPDATE privilege on people.
+// Locks the person's row in the people table (FOR NO KEY UPDATE strength)
+// until the transaction ends. A tuple lock, not a lock-table entry: bulk
+// statements stay within max_locks_per_transaction. Foreign-key checks (KEY
+// SHARE) do not conflict with it. No privilege on people is checked, as for
+// foreign-key checks: application roles need no UPDATE privilege there.
 void lock_person(int32 person_pk);
 
 }  // namespace pp

@@ -190,7 +190,7 @@ HeapTuple on_insert(StatementState *st, const PivotTable &table, Relation rel, H
 	row = patch.apply(row, desc);
 	check_workspace(st, table, int4_attr(row, desc, c.person_pk), int4_attr(row, desc, c.target_pk));
 	if (on_promote && becomes_active_primary(row, desc, c))
-		on_promote(rel, c, row, true);
+		on_promote(rel, c, row, PrimaryEvent::inserted);
 	return row;
 }
 
@@ -240,8 +240,13 @@ HeapTuple on_update(StatementState *st, const PivotTable &table, Relation rel, H
 		patch.set(c.updated_at, now, false);  // maintained unless written explicitly
 	}
 	newrow = patch.apply(newrow, desc);
-	if (on_promote && becomes_active_primary(newrow, desc, c) && !becomes_active_primary(oldrow, desc, c))
-		on_promote(rel, c, newrow, false);
+	if (on_promote) {
+		bool was_primary = becomes_active_primary(oldrow, desc, c);
+		if (becomes_active_primary(newrow, desc, c) && !was_primary)
+			on_promote(rel, c, newrow, PrimaryEvent::promoted);
+		else if (was_primary)
+			on_promote(rel, c, newrow, PrimaryEvent::touched);
+	}
 	return newrow;
 }
 
@@ -255,15 +260,17 @@ HeapTuple on_delete(StatementState *st, const PivotTable &table, Relation rel, H
 
 	static spi::Statement soft_delete_media = {
 		"UPDATE core_api.person_media SET deleted_at = pg_catalog.now() "
-		"WHERE pk OPERATOR(pg_catalog.=) $1 AND deleted_at IS NULL",
-		1, {INT4OID}, nullptr, InvalidOid};
+		"WHERE ctid OPERATOR(pg_catalog.=) $1 AND deleted_at IS NULL",
+		1, {TIDOID}, nullptr, InvalidOid};
 	static spi::Statement soft_delete_locations = {
 		"UPDATE core_api.person_locations SET deleted_at = pg_catalog.now() "
-		"WHERE pk OPERATOR(pg_catalog.=) $1 AND deleted_at IS NULL",
-		1, {INT4OID}, nullptr, InvalidOid};
+		"WHERE ctid OPERATOR(pg_catalog.=) $1 AND deleted_at IS NULL",
+		1, {TIDOID}, nullptr, InvalidOid};
 	spi::Statement &stmt = (&table == &person_media) ? soft_delete_media : soft_delete_locations;
 
-	Datum args[1] = {Int32GetDatum(int4_attr(oldrow, desc, st->cols.pk))};
+	// By ctid: the executor has locked exactly this version, and a TID scan
+	// is the one plan a cached statement can never degrade from.
+	Datum args[1] = {PointerGetDatum(&oldrow->t_self)};
 	SPI_connect();
 	spi::execute(stmt, args, nullptr, false);
 	SPI_finish();

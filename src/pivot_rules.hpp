@@ -25,9 +25,13 @@ struct Columns {
 	AttrNumber pk, person_pk, target_pk, created_at, updated_at, deleted_at, is_primary;
 };
 
-// Called when a row is about to become an active primary location.
-// `is_insert` distinguishes INSERT from UPDATE.
-using PromoteHook = void (*)(Relation rel, const Columns &cols, HeapTuple row, bool is_insert);
+// What happens to an active primary location, for the table's primary hook.
+enum class PrimaryEvent {
+	inserted,  // an INSERT makes the row an active primary
+	promoted,  // an UPDATE makes the row an active primary
+	touched,   // an UPDATE changes a row that is an active primary (demotes, soft-deletes, edits it)
+};
+using PromoteHook = void (*)(Relation rel, const Columns &cols, HeapTuple row, PrimaryEvent event);
 
 // The BEFORE ROW trigger body for INSERT, UPDATE and DELETE.
 Datum guard_row(FunctionCallInfo fcinfo, const PivotTable &table, PromoteHook on_promote);
