@@ -1,0 +1,30 @@
+# The benchmark chart: gnuplot -e "dir='<data dir>'; out='<png>'" bench/plot.gp
+# Data files come from bench/report.sql.
+set terminal pngcairo size 1400,1000 font "sans,11" noenhanced
+set output out
+set multiplot layout 2,2 title "person_pivots benchmark (make bench)" font "sans,14"
+set style data histograms
+set style fill solid 0.85 border -1
+set grid ytics
+set xtics nomirror
+set key top left
+set yrange [0:*]
+set boxwidth 0.9
+
+set title "Bulk INSERT ... SELECT (seconds, lower is better)"
+set style histogram clustered gap 1
+plot dir.'/insert.dat' using 2:xtic(1) title "bare table" lc rgb "#9e9e9e", \
+     '' using 3 title "PL/pgSQL triggers" lc rgb "#e07b39", \
+     '' using 4 title "extension" lc rgb "#3a6ea5"
+
+set style histogram rowstacked
+set key off
+set title "Sync run, 20 media per person, 10% churn (seconds, lower is better)"
+plot dir.'/sync.dat' using 2:xtic(1) lc rgb "#3a6ea5"
+
+set title "set_primary_location under pgbench (TPS, higher is better)"
+plot dir.'/tps.dat' using 2:xtic(1) lc rgb "#3a6ea5"
+
+set title "Peak backend memory, one big sync page (MB)"
+plot dir.'/mem.dat' using 2:xtic(1) lc rgb "#3a6ea5"
+unset multiplot

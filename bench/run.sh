@@ -1,0 +1,299 @@
+#!/usr/bin/env bash
+# make bench: measures the extension against a bare table, PL/pgSQL
+# triggers implementing the same rules, and set-based SQL, on one
+# throwaway cluster, in one run. Prints a markdown table and writes it to
+# bench/results/latest.md, the raw numbers to bench/results/latest.tsv and
+# a chart to bench/results/bench.png. Not a test: nothing here asserts a
+# timing. Environment:
+#   BENCH_QUICK=1     small sizes, one repetition, 5 s pgbench (smoke run)
+#   BENCH_REPS=n      repetitions of each timed measurement (default 3)
+#   BENCH_OUT=dir     where to write the results (default bench/results)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source test/scripts/cluster.sh
+
+# -- sizes and settings ---------------------------------------------------------
+if [ -n "${BENCH_QUICK:-}" ]; then
+	INSERT_ROWS=100000 SYNC_PEOPLE=2000 MEM_PEOPLE=5000 PGBENCH_SECONDS=5 REPS=${BENCH_REPS:-1}
+else
+	INSERT_ROWS=1000000 SYNC_PEOPLE=10000 MEM_PEOPLE=50000 PGBENCH_SECONDS=30 REPS=${BENCH_REPS:-3}
+fi
+PAGE_SIZE=500             # people per sync page
+SYNC_VERSION=5            # the sync run goes from media window 4 to 5
+PEOPLE=$((INSERT_ROWS / 2 > MEM_PEOPLE ? INSERT_ROWS / 2 : MEM_PEOPLE))
+MEDIA=100000
+LOCATIONS=100000
+PG_PEOPLE=10000           # pgbench: people with 5 locations each
+PG_CLIENTS=8
+# The same server settings for every contender.
+SETTINGS=(shared_buffers=1GB max_wal_size=4GB synchronous_commit=off checkpoint_timeout=1h
+	autovacuum=off work_mem=64MB maintenance_work_mem=256MB max_connections=50)
+OUT=${BENCH_OUT:-bench/results}
+mkdir -p "$OUT"
+WORK=$(mktemp -d /tmp/pp_bench.XXXXXX)
+chmod 755 "$WORK"
+RAW="$WORK/raw.tsv"
+: >"$RAW"
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+make --no-print-directory -s install >/dev/null
+LIBRARY="$(pg_config --pkglibdir)/person_pivots.so"
+LIBRARY_SUM=$(md5sum <"$LIBRARY")
+
+cluster_start "${SETTINGS[@]}"
+trap 'cluster_stop; rm -rf "$WORK"' EXIT
+psql() { command psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+psql -d postgres -c "CREATE DATABASE bench"
+export PGDATABASE=bench
+APP_OPTIONS="-c role=pp_app"   # the application role: the rules' normal path
+
+record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RAW"; }  # section contender rep value
+
+# Enables exactly one implementation of the rules on a pivot table:
+# bare (none), plpgsql (bench/baselines/plpgsql_triggers.sql) or ext.
+use_rules() { # use_rules <table> <bare|plpgsql|ext>
+	local ext=DISABLE plp=DISABLE
+	[ "$2" = ext ] && ext=ENABLE
+	[ "$2" = plpgsql ] && plp=ENABLE
+	psql -c "ALTER TABLE core_api.$1 $ext TRIGGER person_pivots_guard, $ext TRIGGER person_pivots_truncate_guard,
+	         $plp TRIGGER bench_plpgsql_guard, $plp TRIGGER bench_plpgsql_truncate_guard"
+}
+
+now_ns() { date +%s%N; }
+seconds_since() { awk -v a="$1" -v b="$(now_ns)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
+
+# Contenders in a different order on each repetition: rep r starts at the
+# r-th, so each one runs first, in the middle and last once in three reps.
+rotate() { # rotate <rep> <items...>
+	local rep=$1
+	shift
+	local items=("$@") n=$# i
+	for ((i = 0; i < n; i++)); do printf '%s\n' "${items[$(((i + rep - 1) % n))]}"; done
+}
+
+# -- data ---------------------------------------------------------------------------
+log "loading host data: $PEOPLE people, $MEDIA media, $LOCATIONS locations"
+psql -v people="$PEOPLE" -v media="$MEDIA" -v locations="$LOCATIONS" -f bench/schema.sql >/dev/null
+psql -f bench/baselines/plpgsql_triggers.sql >/dev/null
+psql -f bench/baselines/sync_media_plpgsql.sql >/dev/null
+
+# The PL/pgSQL triggers must do what the extension does, or the
+# comparison means nothing: same script, both implementations, same output.
+for impl in ext plpgsql; do
+	use_rules person_media "$impl"
+	use_rules person_locations "$impl"
+	psql -f bench/baselines/check_equivalence.sql >"$WORK/equivalence_$impl.out" 2>&1 || true
+done
+if ! diff -u "$WORK/equivalence_ext.out" "$WORK/equivalence_plpgsql.out" >"$WORK/equivalence.diff"; then
+	cat "$WORK/equivalence.diff" >&2
+	echo "bench: the PL/pgSQL triggers do not behave like the extension (diff above)" >&2
+	exit 1
+fi
+log "PL/pgSQL triggers: same results as the extension on bench/baselines/check_equivalence.sql"
+
+# -- 1. bulk INSERT ... SELECT ----------------------------------------------------------
+# One statement of INSERT_ROWS rows, as the application role. Same table,
+# same FKs and indexes for every contender; only the row triggers differ.
+declare -A INSERT_SQL
+INSERT_SQL[ins_media]="INSERT INTO core_api.person_media (person_pk, media_pk)
+  SELECT g / 20 + 1, 1 + (g::bigint * 7919) % $MEDIA FROM generate_series(0, $INSERT_ROWS - 1) g"
+INSERT_SQL[ins_loc10]="INSERT INTO core_api.person_locations (person_pk, location_pk, label, is_primary)
+  SELECT g / 10 + 1, 1 + (g::bigint * 7919) % $LOCATIONS, 'home', g % 10 = 0
+    FROM generate_series(0, $INSERT_ROWS - 1) g"
+INSERT_SQL[ins_loc50]="INSERT INTO core_api.person_locations (person_pk, location_pk, label, is_primary)
+  SELECT g / 2 + 1, 1 + (g::bigint * 7919) % $LOCATIONS, 'home', g % 2 = 0
+    FROM generate_series(0, $INSERT_ROWS - 1) g"
+
+insert_run() { # insert_run <section> <contender> <rep>
+	local section=$1 contender=$2 rep=$3 table=person_media
+	[ "$section" = ins_media ] || table=person_locations
+	use_rules "$table" "$contender"
+	psql -c "TRUNCATE core_api.$table RESTART IDENTITY" -c "VACUUM core_api.people" -c "CHECKPOINT"
+	local ms
+	ms=$(PGOPTIONS="$APP_OPTIONS" command psql -X -v ON_ERROR_STOP=1 -c '\timing on' -c "${INSERT_SQL[$section]}" |
+		sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1)
+	# every row arrived; one active primary per person (no demotion was due)
+	local got want="$INSERT_ROWS 0"
+	[ "$section" = ins_loc10 ] && want="$INSERT_ROWS $((INSERT_ROWS / 10))"
+	[ "$section" = ins_loc50 ] && want="$INSERT_ROWS $((INSERT_ROWS / 2))"
+	if [ "$table" = person_media ]; then
+		got=$(psql -At -F' ' -c "SELECT count(*), 0 FROM core_api.person_media")
+	else
+		got=$(psql -At -F' ' -c "SELECT count(*), count(*) FILTER (WHERE is_primary AND deleted_at IS NULL)
+		                         FROM core_api.person_locations")
+	fi
+	[ "$got" = "$want" ] || { echo "bench: $section/$contender left rows/primaries $got, not $want" >&2; exit 1; }
+	local s
+	s=$(awk -v ms="$ms" 'BEGIN { printf "%.3f", ms / 1000 }')
+	record "$section" "$contender" "$rep" "$s"
+	log "$section $contender rep $rep: $s s"
+}
+
+for section in ins_media ins_loc10 ins_loc50; do
+	for ((rep = 1; rep <= REPS; rep++)); do
+		for contender in $(rotate "$rep" bare plpgsql ext); do
+			insert_run "$section" "$contender" "$rep"
+		done
+	done
+done
+psql -c "TRUNCATE core_api.person_locations RESTART IDENTITY"
+use_rules person_media ext
+use_rules person_locations ext
+
+# -- 2. sync --------------------------------------------------------------------------
+# SYNC_PEOPLE people x 20 media, pages of PAGE_SIZE, 10% churn: each run
+# starts from the same state and ends in the same state. The table keeps
+# the extension's triggers for every contender: the rules hold for every
+# writer, and what differs is only how the page is synced.
+make_script() { # make_script <kind> <first person> <people> <file>
+	psql -At -v kind="$1" -v version="$SYNC_VERSION" -v first_person="$2" -v sync_people="$3" \
+		-v page_size="$PAGE_SIZE" -v media="$MEDIA" -f bench/sync_pages.sql -o "$4"
+	if [ "$1" = sql ]; then
+		{ cat bench/baselines/sync_media_sql.sql; cat "$4"; } >"$4.tmp" && mv "$4.tmp" "$4"
+	fi
+}
+load_sync_state() { # load_sync_state <first person> <people>
+	psql -v version="$SYNC_VERSION" -v first_person="$1" -v sync_people="$2" -v media="$MEDIA" \
+		-f bench/load_sync_state.sql >/dev/null
+}
+# The state every contender must leave: the target window, nothing else.
+check_sync_state() { # check_sync_state <first person> <people> <what>
+	local bad
+	bad=$(psql -At -v version="$SYNC_VERSION" -v first_person="$1" -v sync_people="$2" -v media="$MEDIA" <<'SQL'
+WITH want AS (
+  SELECT p AS person_pk, 1 + ((p * 37 + k) % :media) AS media_pk
+    FROM generate_series(:first_person, :first_person + :sync_people - 1) p,
+         generate_series(2 * :version, 2 * :version + 19) k),
+have AS (SELECT person_pk, media_pk FROM core_api.person_media WHERE deleted_at IS NULL)
+SELECT (SELECT count(*) FROM (TABLE want EXCEPT ALL TABLE have) a)
+     + (SELECT count(*) FROM (TABLE have EXCEPT ALL TABLE want) b)
+     -- 2 new links per person; the 18 that stay keep their created_at
+     + (SELECT abs(count(*) - 2 * :sync_people) FROM core_api.person_media
+         WHERE deleted_at IS NULL AND created_at > now() - interval '29 days')
+     -- history: 8 rows per person before, 2 more now
+     + (SELECT abs(count(*) - 10 * :sync_people) FROM core_api.person_media WHERE deleted_at IS NOT NULL)
+SQL
+	)
+	[ "$bad" -eq 0 ] || { echo "bench: $3 left a wrong person_media state ($bad differences)" >&2; exit 1; }
+}
+
+SYNC_KINDS=(batch single sql plpgsql)
+for kind in "${SYNC_KINDS[@]}"; do
+	make_script "$kind" 1 "$SYNC_PEOPLE" "$WORK/sync_$kind.sql"
+done
+log "sync scripts: $(du -ch "$WORK"/sync_*.sql | tail -1 | cut -f1)"
+for ((rep = 1; rep <= REPS; rep++)); do
+	for kind in $(rotate "$rep" "${SYNC_KINDS[@]}"); do
+		load_sync_state 1 "$SYNC_PEOPLE"
+		t0=$(now_ns)
+		PGOPTIONS="$APP_OPTIONS" psql -o /dev/null -f "$WORK/sync_$kind.sql"
+		s=$(seconds_since "$t0")
+		check_sync_state 1 "$SYNC_PEOPLE" "sync $kind"
+		record sync "$kind" "$rep" "$s"
+		log "sync $kind rep $rep: $s s"
+	done
+done
+
+# -- 3. peak backend memory of one MEM_PEOPLE-person page ---------------------------
+# The backend's private memory (RssAnon, sampled every 5 ms from /proc)
+# while it runs one page of MEM_PEOPLE people x 20 media, 10% churn.
+watch_memory() { # watch_memory <pid file> <result file>: peak and start RssAnon, kB
+	local pidfile=$1 pid="" peak=0 start="" key value unit
+	while [ -z "$pid" ]; do
+		[ -s "$pidfile" ] && pid=$(tr -dc 0-9 <"$pidfile")
+		sleep 0.01
+	done
+	while [ -r "/proc/$pid/status" ]; do
+		while read -r key value unit; do
+			if [ "$key" = "RssAnon:" ]; then
+				[ -n "$start" ] || start=$value
+				[ "$value" -gt "$peak" ] && peak=$value
+				break
+			fi
+		done <"/proc/$pid/status" 2>/dev/null || true
+		sleep 0.005
+	done
+	echo "$peak $start" >"$2"
+}
+for kind in batch sql; do
+	make_script "$kind" 1 "$MEM_PEOPLE" "$WORK/mem_$kind.sql"
+	load_sync_state 1 "$MEM_PEOPLE"
+	rm -f "$WORK/pid" "$WORK/mem"
+	watch_memory "$WORK/pid" "$WORK/mem" &
+	watcher=$!
+	t0=$(now_ns)
+	{
+		echo "SELECT pg_backend_pid() \\g $WORK/pid"
+		echo "SELECT pg_sleep(0.3);"
+		cat "$WORK/mem_$kind.sql"
+	} | PGOPTIONS="$APP_OPTIONS" psql -At -o /dev/null
+	s=$(seconds_since "$t0")
+	wait "$watcher"
+	read -r peak start <"$WORK/mem"
+	check_sync_state 1 "$MEM_PEOPLE" "memory $kind"
+	record mem_seconds "$kind" 1 "$s"
+	record mem_peak_mb "$kind" 1 "$(awk -v p="$peak" -v s="$start" 'BEGIN { printf "%.1f", (p - s) / 1024 }')"
+	log "memory $kind: $s s, peak RssAnon $((peak / 1024)) MB (start $((start / 1024)) MB)"
+done
+psql -c "TRUNCATE core_api.person_media RESTART IDENTITY" -c "VACUUM ANALYZE core_api.person_media"
+
+# -- 4. set_primary_location under pgbench --------------------------------------------
+# PG_PEOPLE people with 5 active locations each, one primary; every
+# transaction makes a random one of a random person's locations primary.
+psql -v people="$PG_PEOPLE" -v locations="$LOCATIONS" <<'SQL' >/dev/null
+TRUNCATE core_api.person_locations RESTART IDENTITY;
+INSERT INTO core_api.person_locations (person_pk, location_pk, label, is_primary)
+  SELECT p, 1 + ((p * 5 + l) * 7919) % :locations, 'home', l = 0
+    FROM generate_series(1, :people) p, generate_series(0, 4) l ORDER BY p, l;
+SQL
+pgbench_run() { # pgbench_run <contender> <script>
+	psql -c "VACUUM ANALYZE core_api.person_locations" -c "VACUUM ANALYZE core_api.people" -c "CHECKPOINT"
+	local out="$WORK/pgbench_$1.out" rc=0
+	PGOPTIONS="$APP_OPTIONS" pgbench -n -M prepared -c "$PG_CLIENTS" -j 2 -T "$PGBENCH_SECONDS" \
+		-D people="$PG_PEOPLE" -D locations="$LOCATIONS" -f "$2" >"$out" 2>&1 || rc=$?
+	local tps failed aborted
+	tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$out")
+	failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$out")
+	aborted=$(grep -c "aborted in command" "$out" || true)
+	if [ -z "$tps" ]; then
+		cat "$out" >&2
+		echo "bench: pgbench $1 failed (exit $rc)" >&2
+		exit 1
+	fi
+	record pgbench_tps "$1" 1 "$tps"
+	record pgbench_failed "$1" 1 "$((${failed:-0} + aborted))"
+	log "set_primary_location $1: $tps tps, ${failed:-0} failed, $aborted clients aborted"
+	# one active primary per person, always
+	local primaries
+	primaries=$(psql -At -c "SELECT count(*) FROM (SELECT person_pk FROM core_api.person_locations
+	  WHERE is_primary AND deleted_at IS NULL GROUP BY 1 HAVING count(*) <> 1) x")
+	[ "$primaries" -eq 0 ] || { echo "bench: $1 broke the one-primary rule" >&2; exit 1; }
+}
+use_rules person_locations ext
+pgbench_run ext bench/pgbench_set_primary.sql
+# The hand-written transaction runs on the bare table: what an application
+# would do without the extension (no triggers to pay for).
+use_rules person_locations bare
+pgbench_run sql bench/baselines/set_primary_sql.pgbench
+use_rules person_locations ext
+
+# -- report ---------------------------------------------------------------------------
+ENV_LINE="$(nproc) CPU ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), \
+$(awk '/MemTotal/ { printf "%.0f GB RAM", $2 / 1048576 }' /proc/meminfo), \
+$(psql -At -c 'SHOW server_version' | cut -d' ' -f1), commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src sql || echo '+local changes'), \
+load average before/after the run $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "$(md5sum <"$LIBRARY")" != "$LIBRARY_SUM" ]; then
+	ENV_LINE="$ENV_LINE. WARNING: $LIBRARY changed during the run (another make install): results mix builds"
+fi
+psql -v raw="$RAW" -v reps="$REPS" -v insert_rows="$INSERT_ROWS" -v sync_people="$SYNC_PEOPLE" \
+	-v page_size="$PAGE_SIZE" -v mem_people="$MEM_PEOPLE" -v pg_clients="$PG_CLIENTS" \
+	-v pg_seconds="$PGBENCH_SECONDS" -v pg_people="$PG_PEOPLE" -v env="$ENV_LINE" \
+	-v settings="${SETTINGS[*]}" -v out="$WORK" -f bench/report.sql >/dev/null
+cp "$WORK/latest.md" "$OUT/latest.md"
+cp "$RAW" "$OUT/latest.tsv"
+gnuplot -e "dir='$WORK'; out='$OUT/bench.png'" bench/plot.gp
+cat "$OUT/latest.md"
+log "written: $OUT/latest.md, $OUT/latest.tsv, $OUT/bench.png"
