@@ -172,6 +172,8 @@ struct TargetSql {
 
 // SELECT <id>, pk, workspace_pk of the media or locations named by $1: not
 // soft-deleted and in the scope $2, for the columns the host table has.
+// One index probe per distinct id (LATERAL ... LIMIT 1): the cost follows
+// the page, never the size of the table, whatever plan = ANY would get.
 pp::spi::Statement &targets_statement(Kind kind) {
 	static TargetSql media, locations;
 	TargetSql &t = kind == Kind::media ? media : locations;
@@ -182,7 +184,9 @@ pp::spi::Statement &targets_statement(Kind kind) {
 		bool has_deleted = OidIsValid(relid) && get_attnum(relid, "deleted_at") != InvalidAttrNumber;
 		bool has_ws = OidIsValid(relid) && get_attnum(relid, "workspace_pk") != InvalidAttrNumber;
 		snprintf(t.text, sizeof t.text,
-		         "SELECT %s, pk, %s FROM core_api.%s WHERE %s OPERATOR(pg_catalog.=) ANY ($1)%s%s", id,
+		         "SELECT u.id, t.pk, t.workspace_pk FROM pg_catalog.unnest($1) AS u (id),"
+		         " LATERAL (SELECT pk, %s AS workspace_pk FROM core_api.%s WHERE %s OPERATOR(pg_catalog.=) u.id%s%s"
+		         " LIMIT 1) AS t",
 		         has_ws ? "workspace_pk" : "NULL::pg_catalog.int4", table, id,
 		         has_deleted ? " AND deleted_at IS NULL" : "",
 		         has_ws ? " AND ($2 IS NULL OR workspace_pk OPERATOR(pg_catalog.=) $2)" : " AND ($2 IS NULL OR true)");
