@@ -66,13 +66,14 @@ Found probe(Relation rel, const pp::rules::Columns &cols, Probe what, int32 pers
 	return out;
 }
 
-// Demotes the row at `tid`; false when this snapshot does not see it there.
-bool demote(ItemPointerData tid) {
+// Demotes the person's row at `tid`; false when this snapshot does not see it there.
+bool demote(ItemPointerData tid, int32 person_pk) {
 	static pp::spi::Statement demote_by_tid = {
 		"UPDATE core_api.person_locations SET is_primary = false"
-		" WHERE ctid OPERATOR(pg_catalog.=) $1 AND is_primary AND deleted_at IS NULL",
-		1, {TIDOID}, nullptr, InvalidOid};
-	Datum args[1] = {PointerGetDatum(&tid)};
+		" WHERE ctid OPERATOR(pg_catalog.=) $1 AND person_pk OPERATOR(pg_catalog.=) $2"
+		" AND is_primary AND deleted_at IS NULL",
+		2, {TIDOID, INT4OID}, nullptr, InvalidOid};
+	Datum args[2] = {PointerGetDatum(&tid), Int32GetDatum(person_pk)};
 	SPI_connect();
 	uint64 n = pp::spi::execute(demote_by_tid, args, nullptr, false);
 	SPI_finish();
@@ -108,7 +109,7 @@ void on_primary(Relation rel, const pp::rules::Columns &cols, HeapTuple row, pp:
 			return;
 		if (pp::settings::primary_conflict() == pp::settings::PrimaryConflict::error)
 			throw pp::errors::primary_exists(person_pk);
-		if (demote(current.tid))
+		if (demote(current.tid, person_pk))
 			return;
 		// Under REPEATABLE READ the newer primary is invisible to this
 		// transaction: that is a serialization failure, reported as such.

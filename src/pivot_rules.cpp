@@ -260,17 +260,18 @@ HeapTuple on_delete(StatementState *st, const PivotTable &table, Relation rel, H
 
 	static spi::Statement soft_delete_media = {
 		"UPDATE core_api.person_media SET deleted_at = pg_catalog.now() "
-		"WHERE ctid OPERATOR(pg_catalog.=) $1 AND deleted_at IS NULL",
-		1, {TIDOID}, nullptr, InvalidOid};
+		"WHERE ctid OPERATOR(pg_catalog.=) $1 AND person_pk OPERATOR(pg_catalog.=) $2 AND deleted_at IS NULL",
+		2, {TIDOID, INT4OID}, nullptr, InvalidOid};
 	static spi::Statement soft_delete_locations = {
 		"UPDATE core_api.person_locations SET deleted_at = pg_catalog.now() "
-		"WHERE ctid OPERATOR(pg_catalog.=) $1 AND deleted_at IS NULL",
-		1, {TIDOID}, nullptr, InvalidOid};
+		"WHERE ctid OPERATOR(pg_catalog.=) $1 AND person_pk OPERATOR(pg_catalog.=) $2 AND deleted_at IS NULL",
+		2, {TIDOID, INT4OID}, nullptr, InvalidOid};
 	spi::Statement &stmt = (&table == &person_media) ? soft_delete_media : soft_delete_locations;
 
 	// By ctid: the executor has locked exactly this version, and a TID scan
-	// is the one plan a cached statement can never degrade from.
-	Datum args[1] = {PointerGetDatum(&oldrow->t_self)};
+	// is the one plan a cached statement can never degrade from. person_pk
+	// keeps the statement routable to one shard (docs/scaling.md).
+	Datum args[2] = {PointerGetDatum(&oldrow->t_self), Int32GetDatum(int4_attr(oldrow, desc, st->cols.person_pk))};
 	SPI_connect();
 	spi::execute(stmt, args, nullptr, false);
 	SPI_finish();
