@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Parallel load on the primary-location rule: pgbench, 8 clients for 10 s,
+# each transaction promotes a random location of a random person (20 people
+# x 5 locations) through set_primary_location or
+# link_person_location(is_primary => true), acting as the application role.
+# Passes when no transaction failed, the server logged no deadlock while
+# pgbench ran, and every person ends with exactly one active primary.
+#
+# Needs a running cluster (PGHOST/PGPORT, as make test provides); the server
+# log is $PP_SERVER_LOG, or server.log in the socket directory (cluster.sh).
+# Optional: PP_LOAD_SECONDS (default 10), PP_LOAD_CLIENTS (default 8).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+seconds=${PP_LOAD_SECONDS:-10}
+clients=${PP_LOAD_CLIENTS:-8}
+db=pp_parallel_load_$$
+log=${PP_SERVER_LOG:-${PGHOST:-}/server.log}
+work=$(mktemp -d /tmp/pp_parallel_load.XXXXXX)
+cleanup() {
+	dropdb --if-exists "$db" >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+[ -f "$log" ] || fail "server log not found at '$log' (set PP_SERVER_LOG)"
+
+createdb "$db"
+psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f test/fixtures/host_schema.sql >/dev/null
+# 20 people and 5 locations of workspace 1, every pair linked, location 1
+# primary; people 44444444-...-0000000000NN, locations 55555555-...-00000000000N.
+psql -X -q -v ON_ERROR_STOP=1 -d "$db" >/dev/null <<'SQL'
+INSERT INTO core_api.people (person_id, workspace_pk)
+  SELECT ('44444444-0000-0000-0000-' || lpad(p::text, 12, '0'))::uuid, 1 FROM generate_series(1, 20) p;
+INSERT INTO core_api.locations (location_id, workspace_pk)
+  SELECT ('55555555-0000-0000-0000-' || lpad(l::text, 12, '0'))::uuid, 1 FROM generate_series(1, 5) l;
+SET ROLE pp_app;
+SELECT count(*) FROM generate_series(1, 20) p, generate_series(1, 5) l,
+  person_pivots.link_person_location(('44444444-0000-0000-0000-' || lpad(p::text, 12, '0'))::uuid,
+                                     ('55555555-0000-0000-0000-' || lpad(l::text, 12, '0'))::uuid,
+                                     'Place ' || l, is_primary => l = 1);
+SQL
+
+cat >"$work/promote.sql" <<'SQL'
+\set p random(1, 20)
+\set l random(1, 5)
+\set how random(0, 1)
+\if :how = 0
+SELECT count(*) FROM person_pivots.set_primary_location(('44444444-0000-0000-0000-' || lpad(:p::text, 12, '0'))::uuid, ('55555555-0000-0000-0000-' || lpad(:l::text, 12, '0'))::uuid);
+\else
+SELECT count(*) FROM person_pivots.link_person_location(('44444444-0000-0000-0000-' || lpad(:p::text, 12, '0'))::uuid, ('55555555-0000-0000-0000-' || lpad(:l::text, 12, '0'))::uuid, 'Place ' || :l, is_primary => true);
+\endif
+SQL
+
+# Only what the server logs from here on counts.
+log_offset=$(stat -c %s "$log")
+status=0
+PGOPTIONS="-c role=pp_app" pgbench -n -c "$clients" -j 2 -T "$seconds" -f "$work/promote.sql" "$db" \
+	>"$work/pgbench.out" 2>&1 || status=$?
+cat "$work/pgbench.out"
+tail -c +"$((log_offset + 1))" "$log" >"$work/server.log"
+
+[ "$status" -eq 0 ] || fail "pgbench exited with status $status"
+processed=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$work/pgbench.out")
+failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$work/pgbench.out")
+[ -n "$processed" ] && [ "$processed" -gt 0 ] || fail "pgbench processed no transaction"
+[ "$failed" = "0" ] || fail "number of failed transactions: ${failed:-unknown}"
+if grep -q "deadlock detected" "$work/server.log"; then
+	grep -B2 -A12 "deadlock detected" "$work/server.log" | head -60
+	fail "the server log shows a deadlock"
+fi
+if grep -q "ERROR:" "$work/server.log"; then
+	grep -A3 "ERROR:" "$work/server.log" | head -40
+	fail "the server logged errors during the load"
+fi
+
+# The invariant: nobody has two active primaries; and since every
+# transaction promoted, every person has exactly one, and no pair was
+# linked twice.
+read -r doubles people_with_one active <<<"$(psql -X -At -F ' ' -d "$db" -c "
+  SELECT (SELECT count(*) FROM (SELECT person_pk FROM core_api.person_locations
+            WHERE is_primary AND deleted_at IS NULL GROUP BY person_pk HAVING count(*) > 1) d),
+         (SELECT count(*) FROM (SELECT person_pk FROM core_api.person_locations
+            WHERE is_primary AND deleted_at IS NULL GROUP BY person_pk HAVING count(*) = 1) o),
+         (SELECT count(*) FROM core_api.person_locations WHERE deleted_at IS NULL)")"
+echo "people with more than one active primary: $doubles"
+echo "people with exactly one active primary: $people_with_one (of 20)"
+echo "active links: $active (of 100)"
+[ "$doubles" = "0" ] || fail "$doubles people have more than one active primary"
+[ "$people_with_one" = "20" ] || fail "only $people_with_one of 20 people have an active primary"
+[ "$active" = "100" ] || fail "$active active links instead of 100"
+
+echo "ok: $processed transactions, 0 failed, no deadlock, one primary per person;" \
+	"$(grep -E '^tps = ' "$work/pgbench.out")"
