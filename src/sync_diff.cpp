@@ -223,7 +223,7 @@ void plan_media(Person *people, std::size_t npeople, const Entry *entries, Media
 			} else if (j == end || want[i].pk < current[j].media_pk) {
 				fresh.push_back(want[i++]);  // new
 			} else {
-				plan.n_kept++;  // stays: no write at all
+				plan.kept_rows[plan.n_kept++] = current[j].row;  // stays: no write at all
 				std::int32_t pk = want[i++].pk;
 				for (j++; j < end && current[j].media_pk == pk; j++)
 					plan.delete_pks[plan.n_delete++] = current[j].pk;  // a repeat of an active pair
@@ -264,7 +264,7 @@ void plan_locations(Person *people, std::size_t npeople, const Entry *entries, L
 				const LocationRow &row = current[j];
 				const Entry &e = mine[want[i].pos];
 				if (row.label == e.label && row.is_primary == e.is_primary && row.is_legal == e.is_legal)
-					plan.n_kept++;  // stays as it is: no write at all
+					plan.kept_rows[plan.n_kept++] = row.row;  // stays as it is: no write at all
 				else if (e.is_primary && !row.is_primary)
 					plan.promotions[plan.n_promotions++] = {row.pk, e.label, e.is_primary, e.is_legal};
 				else

@@ -86,19 +86,23 @@ EntryProblem check_location_entries(const Entry *entries, std::size_t n);
 
 // -- media ------------------------------------------------------------------
 
-// An active row of core_api.person_media.
+// An active row of core_api.person_media. `row` is the caller's handle on
+// it (e.g. its index in a result set), handed back for the rows that stay.
 struct MediaRow {
 	std::int32_t pk, person_pk, media_pk;
+	std::uint32_t row;
 };
 
-// The writes that make the page's active media equal the input. Arrays are
-// the caller's: delete_pks holds at least as many as there are current
-// rows; insert_person/insert_media at least as many as there are entries.
+// The writes that make the page's active media equal the input, and the
+// rows that stay as they are. Arrays are the caller's: delete_pks and
+// kept_rows hold at least as many as there are current rows;
+// insert_person/insert_media at least as many as there are entries.
 struct MediaPlan {
 	std::int32_t *delete_pks;
 	std::size_t n_delete;
 	std::int32_t *insert_person, *insert_media;
 	std::size_t n_insert;
+	std::uint32_t *kept_rows;
 	std::size_t n_kept;
 };
 
@@ -111,11 +115,12 @@ void plan_media(Person *people, std::size_t npeople, const Entry *entries, Media
 
 // -- locations --------------------------------------------------------------
 
-// An active row of core_api.person_locations.
+// An active row of core_api.person_locations; `row` as in MediaRow.
 struct LocationRow {
 	std::int32_t pk, person_pk, location_pk;
 	Label label;
 	bool is_primary, is_legal;
+	std::uint32_t row;
 };
 
 // New values for an existing row.
@@ -136,7 +141,8 @@ struct LocationInsert {
 // order they must run so that no statement ever sees two active primaries
 // of one person: deletes, then changes (including demotions), then
 // promotions of existing rows, then inserts (which may carry the primary).
-// Capacities: delete_pks, changes and promotions at least the number of
+// Rows that stay exactly as they are are listed in kept_rows. Capacities:
+// delete_pks, changes, promotions and kept_rows at least the number of
 // current rows; inserts at least the number of entries.
 struct LocationPlan {
 	std::int32_t *delete_pks;
@@ -147,6 +153,7 @@ struct LocationPlan {
 	std::size_t n_promotions;
 	LocationInsert *inserts;
 	std::size_t n_insert;
+	std::uint32_t *kept_rows;
 	std::size_t n_kept;
 };
 

@@ -10,7 +10,8 @@
 //   5. diff in the pure core (sync_diff), rows that stay get no write;
 //   6. apply: one soft-delete UPDATE, one UPDATE per kind of change, one
 //      INSERT ... SELECT FROM unnest, each only when it has rows;
-//   7. return the page's active rows.
+//   7. return the page's active rows: the rows that stayed (from step 4)
+//      and the rows the writes returned, sorted here; no second read.
 // Everything a client can get wrong is found in steps 1-2, before any write;
 // an error leaves the database as it was.
 //
@@ -95,6 +96,8 @@ Datum people_array(const SyncPage *page) {
 	std::sort(pks, pks + page->npeople);
 	return int4_array(page, pks, page->npeople);
 }
+
+// -- columns of SPI results ---------------------------------------------------
 
 int32 int4_column(HeapTuple tuple, TupleDesc desc, int column) {
 	bool isnull;
@@ -241,12 +244,109 @@ void lock_people(const SyncPage *page, Datum people) {
 	SPI_freetuptable(SPI_tuptable);
 }
 
+// -- the result -----------------------------------------------------------------
+// The call returns the page's active rows. They are gathered from what the
+// call already has: the current rows that stay (read before the writes) and
+// the rows the writes return, all in one column layout:
+//   1 pk, 2 person_pk, 3 target pk, 4 created_at, 5 the whole row,
+//   6 label, 7 is_primary, 8 is_legal (locations only)
+// then sorted like person_active_media/locations order them, per person.
+
+constexpr int col_pk = 1, col_person = 2, col_target = 3, col_created = 4, col_row = 5, col_label = 6,
+              col_primary = 7, col_legal = 8;
+
+// One row of the result.
+struct OutRow {
+	int32 person_pk;
+	bool is_primary;
+	TimestampTz created_at;
+	int32 pk;
+	HeapTupleHeader row;
+};
+
+struct Result {
+	OutRow *rows;
+	size_t n;
+	bool complete;  // false: a write touched fewer rows than planned (a concurrent writer)
+};
+
+// Adds rows of `table` (all of them, or those listed in `which`) to the result.
+void gather(const SyncPage *page, Result *result, SPITupleTable *table, const uint32 *which, size_t n) {
+	TupleDesc desc = table->tupdesc;
+	for (size_t i = 0; i < n; i++) {
+		HeapTuple tuple = table->vals[which ? which[i] : i];
+		bool isnull;
+		OutRow &out = result->rows[result->n++];
+		out.pk = int4_column(tuple, desc, col_pk);
+		out.person_pk = int4_column(tuple, desc, col_person);
+		out.created_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, col_created, &isnull));
+		out.is_primary = page->kind == Kind::locations && bool_column(tuple, desc, col_primary);
+		out.row = DatumGetHeapTupleHeader(SPI_getbinval(tuple, desc, col_row, &isnull));
+	}
+}
+
+// Rows a write returned: all into the result, and whether they are all
+// the rows it was meant to write.
+void gather_written(const SyncPage *page, Result *result, size_t planned) {
+	if (SPI_processed != planned)
+		result->complete = false;
+	gather(page, result, SPI_tuptable, nullptr, SPI_processed);
+}
+
+// Sorts the result (per person; locations primary first; oldest first) and
+// hands it to the caller's tuplestore.
+void emit(FunctionCallInfo fcinfo, const SyncPage *page, Result *result) {
+	bool locations = page->kind == Kind::locations;
+	std::sort(result->rows, result->rows + result->n, [locations](const OutRow &a, const OutRow &b) {
+		if (a.person_pk != b.person_pk)
+			return a.person_pk < b.person_pk;
+		if (locations && a.is_primary != b.is_primary)
+			return a.is_primary;
+		if (a.created_at != b.created_at)
+			return a.created_at < b.created_at;
+		return a.pk < b.pk;
+	});
+	ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+	for (size_t i = 0; i < result->n; i++) {
+		HeapTupleData tuple;
+		tuple.t_len = HeapTupleHeaderGetDatumLength(result->rows[i].row);
+		ItemPointerSetInvalid(&tuple.t_self);
+		tuple.t_tableOid = InvalidOid;
+		tuple.t_data = result->rows[i].row;
+		tuplestore_puttuple(rsinfo->setResult, &tuple);
+	}
+}
+
+// The page's active rows read afresh: the rare way, when a concurrent
+// writer changed the page's rows between the read and the writes.
+void emit_by_query(FunctionCallInfo fcinfo, const SyncPage *page, Datum people) {
+	static pp::spi::Statement media_rows = {
+		"SELECT * FROM core_api.person_media WHERE person_pk OPERATOR(pg_catalog.=) ANY ($1) AND deleted_at IS NULL"
+		" ORDER BY person_pk, created_at, pk",
+		1, {INT4ARRAYOID}, nullptr, InvalidOid};
+	static pp::spi::Statement location_rows = {
+		"SELECT * FROM core_api.person_locations WHERE person_pk OPERATOR(pg_catalog.=) ANY ($1)"
+		" AND deleted_at IS NULL ORDER BY person_pk, is_primary DESC, created_at, pk",
+		1, {INT4ARRAYOID}, nullptr, InvalidOid};
+	Datum args[1] = {people};
+	pp::spi::execute(page->kind == Kind::media ? media_rows : location_rows, args, nullptr, false);
+	pp::api::append_spi_rows(fcinfo);
+	SPI_freetuptable(SPI_tuptable);
+}
+
+void finish(FunctionCallInfo fcinfo, const SyncPage *page, Result *result, Datum people) {
+	if (result->complete)
+		emit(fcinfo, page, result);
+	else
+		emit_by_query(fcinfo, page, people);
+}
+
 // -- media --------------------------------------------------------------------
 
-void apply_media(SyncPage *page, Datum people) {
+void apply_media(FunctionCallInfo fcinfo, SyncPage *page, Datum people) {
 	static pp::spi::Statement current = {
-		"SELECT pk, person_pk, media_pk FROM core_api.person_media"
-		" WHERE person_pk OPERATOR(pg_catalog.=) ANY ($1) AND deleted_at IS NULL",
+		"SELECT t.pk, t.person_pk, t.media_pk, t.created_at, t FROM core_api.person_media AS t"
+		" WHERE t.person_pk OPERATOR(pg_catalog.=) ANY ($1) AND t.deleted_at IS NULL",
 		1, {INT4ARRAYOID}, nullptr, InvalidOid};
 	static pp::spi::Statement soft_delete = {
 		"UPDATE core_api.person_media SET deleted_at = pg_catalog.now()"
@@ -255,47 +355,60 @@ void apply_media(SyncPage *page, Datum people) {
 	// ON CONFLICT: link_person_media takes no person lock and may have linked
 	// the pair meanwhile; the pair is then active, as the input wants.
 	static pp::spi::Statement insert = {
-		"INSERT INTO core_api.person_media (person_pk, media_pk)"
+		"INSERT INTO core_api.person_media AS t (person_pk, media_pk)"
 		" SELECT u.person_pk, u.media_pk FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))"
 		" AS u (person_pk, media_pk)"
-		" ON CONFLICT (person_pk, media_pk) WHERE deleted_at IS NULL DO NOTHING",
+		" ON CONFLICT (person_pk, media_pk) WHERE deleted_at IS NULL DO NOTHING"
+		" RETURNING t.pk, t.person_pk, t.media_pk, t.created_at, t",
 		2, {INT4ARRAYOID, INT4ARRAYOID}, nullptr, InvalidOid};
 
 	Datum args[2] = {people, 0};
 	pp::spi::execute(current, args, nullptr, false);
+	SPITupleTable *rows_before = SPI_tuptable;
 	size_t ncurrent = SPI_processed;
 	auto *rows = page_alloc<pp::sync::MediaRow>(page, ncurrent);
-	TupleDesc desc = SPI_tuptable->tupdesc;
+	TupleDesc desc = rows_before->tupdesc;
 	for (size_t i = 0; i < ncurrent; i++) {
-		HeapTuple tuple = SPI_tuptable->vals[i];
-		rows[i] = {int4_column(tuple, desc, 1), int4_column(tuple, desc, 2), int4_column(tuple, desc, 3)};
+		HeapTuple tuple = rows_before->vals[i];
+		rows[i] = {int4_column(tuple, desc, col_pk), int4_column(tuple, desc, col_person),
+		           int4_column(tuple, desc, col_target), static_cast<uint32_t>(i)};
 	}
-	SPI_freetuptable(SPI_tuptable);
 
 	pp::sync::MediaPlan plan = {};
 	plan.delete_pks = page_alloc<int32>(page, ncurrent);
 	plan.insert_person = page_alloc<int32>(page, page->nentries);
 	plan.insert_media = page_alloc<int32>(page, page->nentries);
+	plan.kept_rows = page_alloc<uint32_t>(page, ncurrent);
 	pp::sync::plan_media(page->people, page->npeople, page->entries, rows, ncurrent, plan);
 
+	Result result = {page_alloc<OutRow>(page, ncurrent + page->nentries), 0, true};
+	gather(page, &result, rows_before, plan.kept_rows, plan.n_kept);
 	if (plan.n_delete > 0) {
 		args[0] = int4_array(page, plan.delete_pks, plan.n_delete);
 		pp::spi::execute(soft_delete, args, nullptr, false);
 	}
+	SPITupleTable *inserted = nullptr;
 	if (plan.n_insert > 0) {
 		args[0] = int4_array(page, plan.insert_person, plan.n_insert);
 		args[1] = int4_array(page, plan.insert_media, plan.n_insert);
 		pp::spi::execute(insert, args, nullptr, false);
+		inserted = SPI_tuptable;
+		gather_written(page, &result, plan.n_insert);
 	}
+	finish(fcinfo, page, &result, people);
+	SPI_freetuptable(rows_before);
+	if (inserted)
+		SPI_freetuptable(inserted);
 }
 
 // -- locations ----------------------------------------------------------------
 
-// Runs `stmt` (pk, label, is_primary, is_legal arrays) for the changes.
-void update_locations(const SyncPage *page, pp::spi::Statement &stmt, const pp::sync::LocationChange *changes,
-                      size_t n) {
+// Runs `stmt` (pk, label, is_primary, is_legal arrays) for the changes and
+// gathers the rows it returns; returns its result set.
+SPITupleTable *update_locations(const SyncPage *page, pp::spi::Statement &stmt,
+                                const pp::sync::LocationChange *changes, size_t n, Result *result) {
 	if (n == 0)
-		return;
+		return nullptr;
 	auto *pks = page_alloc<int32>(page, n);
 	auto *labels = page_alloc<pp::sync::Label>(page, n);
 	auto *primary = page_alloc<bool>(page, n);
@@ -309,12 +422,15 @@ void update_locations(const SyncPage *page, pp::spi::Statement &stmt, const pp::
 	Datum args[4] = {int4_array(page, pks, n), text_array(page, labels, n), bool_array(page, primary, n),
 	                 bool_array(page, legal, n)};
 	pp::spi::execute(stmt, args, nullptr, false);
+	gather_written(page, result, n);
+	return SPI_tuptable;
 }
 
-void apply_locations(SyncPage *page, Datum people) {
+void apply_locations(FunctionCallInfo fcinfo, SyncPage *page, Datum people) {
 	static pp::spi::Statement current = {
-		"SELECT pk, person_pk, location_pk, label, is_primary, is_legal FROM core_api.person_locations"
-		" WHERE person_pk OPERATOR(pg_catalog.=) ANY ($1) AND deleted_at IS NULL",
+		"SELECT t.pk, t.person_pk, t.location_pk, t.created_at, t, t.label, t.is_primary, t.is_legal"
+		" FROM core_api.person_locations AS t"
+		" WHERE t.person_pk OPERATOR(pg_catalog.=) ANY ($1) AND t.deleted_at IS NULL",
 		1, {INT4ARRAYOID}, nullptr, InvalidOid};
 	static pp::spi::Statement soft_delete = {
 		"UPDATE core_api.person_locations SET deleted_at = pg_catalog.now()"
@@ -325,44 +441,47 @@ void apply_locations(SyncPage *page, Datum people) {
 		" SET label = u.label, is_primary = u.is_primary, is_legal = u.is_legal"
 		" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
 		" pg_catalog.unnest($4)) AS u (pk, label, is_primary, is_legal)"
-		" WHERE t.pk OPERATOR(pg_catalog.=) u.pk AND t.deleted_at IS NULL",
+		" WHERE t.pk OPERATOR(pg_catalog.=) u.pk AND t.deleted_at IS NULL"
+		" RETURNING t.pk, t.person_pk, t.location_pk, t.created_at, t, t.label, t.is_primary, t.is_legal",
 		4, {INT4ARRAYOID, TEXTARRAYOID, BOOLARRAYOID, BOOLARRAYOID}, nullptr, InvalidOid};
 	static pp::spi::Statement insert = {
-		"INSERT INTO core_api.person_locations (person_pk, location_pk, label, is_primary, is_legal)"
+		"INSERT INTO core_api.person_locations AS t (person_pk, location_pk, label, is_primary, is_legal)"
 		" SELECT u.person_pk, u.location_pk, u.label, u.is_primary, u.is_legal"
 		" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
-		" pg_catalog.unnest($4), pg_catalog.unnest($5)) AS u (person_pk, location_pk, label, is_primary, is_legal)",
+		" pg_catalog.unnest($4), pg_catalog.unnest($5)) AS u (person_pk, location_pk, label, is_primary, is_legal)"
+		" RETURNING t.pk, t.person_pk, t.location_pk, t.created_at, t, t.label, t.is_primary, t.is_legal",
 		5, {INT4ARRAYOID, INT4ARRAYOID, TEXTARRAYOID, BOOLARRAYOID, BOOLARRAYOID}, nullptr, InvalidOid};
 
 	Datum args[5] = {people, 0, 0, 0, 0};
 	pp::spi::execute(current, args, nullptr, false);
+	SPITupleTable *rows_before = SPI_tuptable;
 	size_t ncurrent = SPI_processed;
 	auto *rows = page_alloc<pp::sync::LocationRow>(page, ncurrent);
-	TupleDesc desc = SPI_tuptable->tupdesc;
-	MemoryContext caller = MemoryContextSwitchTo(page->cxt);
+	TupleDesc desc = rows_before->tupdesc;
 	for (size_t i = 0; i < ncurrent; i++) {
-		HeapTuple tuple = SPI_tuptable->vals[i];
+		HeapTuple tuple = rows_before->vals[i];
 		bool isnull;
-		Datum label = SPI_getbinval(tuple, desc, 4, &isnull);
-		// copied out of the tuple, which goes with the tuple table
-		text *copy = isnull ? cstring_to_text("") : DatumGetTextPCopy(label);
-		rows[i] = {int4_column(tuple, desc, 1),
-		           int4_column(tuple, desc, 2),
-		           int4_column(tuple, desc, 3),
-		           {VARDATA_ANY(copy), static_cast<uint32_t>(VARSIZE_ANY_EXHDR(copy))},
-		           bool_column(tuple, desc, 5),
-		           bool_column(tuple, desc, 6)};
+		// a short varlena in the tuple, which lives until the tuple table is freed
+		text *label = DatumGetTextPP(SPI_getbinval(tuple, desc, col_label, &isnull));
+		rows[i] = {int4_column(tuple, desc, col_pk),
+		           int4_column(tuple, desc, col_person),
+		           int4_column(tuple, desc, col_target),
+		           {VARDATA_ANY(label), static_cast<uint32_t>(VARSIZE_ANY_EXHDR(label))},
+		           bool_column(tuple, desc, col_primary),
+		           bool_column(tuple, desc, col_legal),
+		           static_cast<uint32_t>(i)};
 	}
-	MemoryContextSwitchTo(caller);
-	SPI_freetuptable(SPI_tuptable);
 
 	pp::sync::LocationPlan plan = {};
 	plan.delete_pks = page_alloc<int32>(page, ncurrent);
 	plan.changes = page_alloc<pp::sync::LocationChange>(page, ncurrent);
 	plan.promotions = page_alloc<pp::sync::LocationChange>(page, ncurrent);
 	plan.inserts = page_alloc<pp::sync::LocationInsert>(page, page->nentries);
+	plan.kept_rows = page_alloc<uint32_t>(page, ncurrent);
 	pp::sync::plan_locations(page->people, page->npeople, page->entries, rows, ncurrent, plan);
 
+	Result result = {page_alloc<OutRow>(page, ncurrent + page->nentries), 0, true};
+	gather(page, &result, rows_before, plan.kept_rows, plan.n_kept);
 	// Order matters (rule 5): a person's old primary is soft-deleted or
 	// demoted before the new one is promoted or inserted, so the primary
 	// index never sees two and the trigger's demotion finds nothing to do.
@@ -370,8 +489,9 @@ void apply_locations(SyncPage *page, Datum people) {
 		args[0] = int4_array(page, plan.delete_pks, plan.n_delete);
 		pp::spi::execute(soft_delete, args, nullptr, false);
 	}
-	update_locations(page, update, plan.changes, plan.n_changes);
-	update_locations(page, update, plan.promotions, plan.n_promotions);
+	SPITupleTable *changed = update_locations(page, update, plan.changes, plan.n_changes, &result);
+	SPITupleTable *promoted = update_locations(page, update, plan.promotions, plan.n_promotions, &result);
+	SPITupleTable *inserted = nullptr;
 	if (plan.n_insert > 0) {
 		size_t n = plan.n_insert;
 		auto *person = page_alloc<int32>(page, n);
@@ -390,21 +510,19 @@ void apply_locations(SyncPage *page, Datum people) {
 		Datum iargs[5] = {int4_array(page, person, n), int4_array(page, location, n), text_array(page, labels, n),
 		                  bool_array(page, primary, n), bool_array(page, legal, n)};
 		pp::spi::execute(insert, iargs, nullptr, false);
+		inserted = SPI_tuptable;
+		gather_written(page, &result, n);
 	}
+	finish(fcinfo, page, &result, people);
+	for (SPITupleTable *table : {rows_before, changed, promoted, inserted})
+		if (table)
+			SPI_freetuptable(table);
 }
 
 // -- the common path ------------------------------------------------------------
 
 // Steps 2-7 for a parsed page (SPI connected, result started).
 void sync_page(FunctionCallInfo fcinfo, SyncPage *page, const pp::api::Scope &scope) {
-	static pp::spi::Statement media_rows = {
-		"SELECT * FROM core_api.person_media WHERE person_pk OPERATOR(pg_catalog.=) ANY ($1) AND deleted_at IS NULL"
-		" ORDER BY person_pk, created_at, pk",
-		1, {INT4ARRAYOID}, nullptr, InvalidOid};
-	static pp::spi::Statement location_rows = {
-		"SELECT * FROM core_api.person_locations WHERE person_pk OPERATOR(pg_catalog.=) ANY ($1)"
-		" AND deleted_at IS NULL ORDER BY person_pk, is_primary DESC, created_at, pk",
-		1, {INT4ARRAYOID}, nullptr, InvalidOid};
 	if (page->npeople == 0)
 		return;
 	pp::sync::page_check_people(page);
@@ -415,14 +533,9 @@ void sync_page(FunctionCallInfo fcinfo, SyncPage *page, const pp::api::Scope &sc
 	Datum people = people_array(page);
 	lock_people(page, people);
 	if (page->kind == Kind::media)
-		apply_media(page, people);
+		apply_media(fcinfo, page, people);
 	else
-		apply_locations(page, people);
-
-	Datum args[1] = {people};
-	pp::spi::execute(page->kind == Kind::media ? media_rows : location_rows, args, nullptr, false);
-	pp::api::append_spi_rows(fcinfo);
-	SPI_freetuptable(SPI_tuptable);
+		apply_locations(fcinfo, page, people);
 }
 
 }  // namespace

@@ -70,19 +70,28 @@ struct Page {
 };
 
 // Runs plan_media with buffers of the documented capacities.
+// Runs plan_media with buffers of the documented capacities. Each current
+// row's handle is its index in `current`; kept lists the pks of the rows
+// handed back as staying, in the order the plan gives them.
 struct MediaResult {
 	std::vector<std::int32_t> deletes;
 	std::vector<std::pair<std::int32_t, std::int32_t>> inserts;  // (person_pk, media_pk)
-	std::size_t kept;
+	std::vector<std::int32_t> kept;
 };
 
 MediaResult run_media(Page &page, std::vector<MediaRow> current) {
+	for (std::size_t i = 0; i < current.size(); i++)
+		current[i].row = static_cast<std::uint32_t>(i);
+	const std::vector<MediaRow> original = current;
 	std::vector<std::int32_t> del(current.size() + 1), ip(page.entries.size() + 1), im(page.entries.size() + 1);
-	MediaPlan plan{del.data(), 0, ip.data(), im.data(), 0, 0};
+	std::vector<std::uint32_t> kept(current.size() + 1);
+	MediaPlan plan{del.data(), 0, ip.data(), im.data(), 0, kept.data(), 0};
 	plan_media(page.people.data(), page.people.size(), page.entries.data(), current.data(), current.size(), plan);
-	MediaResult r{{del.begin(), del.begin() + plan.n_delete}, {}, plan.n_kept};
+	MediaResult r{{del.begin(), del.begin() + plan.n_delete}, {}, {}};
 	for (std::size_t i = 0; i < plan.n_insert; i++)
 		r.inserts.push_back({ip[i], im[i]});
+	for (std::size_t i = 0; i < plan.n_kept; i++)
+		r.kept.push_back(original.at(kept[i]).pk);
 	return r;
 }
 
@@ -90,21 +99,28 @@ struct LocationResult {
 	std::vector<std::int32_t> deletes;
 	std::vector<LocationChange> changes, promotions;
 	std::vector<LocationInsert> inserts;
-	std::size_t kept;
+	std::vector<std::int32_t> kept;
 };
 
 LocationResult run_locations(Page &page, std::vector<LocationRow> current) {
+	for (std::size_t i = 0; i < current.size(); i++)
+		current[i].row = static_cast<std::uint32_t>(i);
+	const std::vector<LocationRow> original = current;
 	std::vector<std::int32_t> del(current.size() + 1);
 	std::vector<LocationChange> ch(current.size() + 1), pr(current.size() + 1);
 	std::vector<LocationInsert> ins(page.entries.size() + 1);
-	LocationPlan plan{del.data(), 0, ch.data(), 0, pr.data(), 0, ins.data(), 0, 0};
+	std::vector<std::uint32_t> kept(current.size() + 1);
+	LocationPlan plan{del.data(), 0, ch.data(), 0, pr.data(), 0, ins.data(), 0, kept.data(), 0};
 	plan_locations(page.people.data(), page.people.size(), page.entries.data(), current.data(), current.size(),
 	               plan);
-	return {{del.begin(), del.begin() + plan.n_delete},
-	        {ch.begin(), ch.begin() + plan.n_changes},
-	        {pr.begin(), pr.begin() + plan.n_promotions},
-	        {ins.begin(), ins.begin() + plan.n_insert},
-	        plan.n_kept};
+	LocationResult r{{del.begin(), del.begin() + plan.n_delete},
+	                 {ch.begin(), ch.begin() + plan.n_changes},
+	                 {pr.begin(), pr.begin() + plan.n_promotions},
+	                 {ins.begin(), ins.begin() + plan.n_insert},
+	                 {}};
+	for (std::size_t i = 0; i < plan.n_kept; i++)
+		r.kept.push_back(original.at(kept[i]).pk);
+	return r;
 }
 
 std::string str(const Label &l) {
@@ -230,7 +246,7 @@ TEST(PlanMedia, EmptyInputAndNoRows) {
 	MediaResult r = run_media(page, {});
 	EXPECT_TRUE(r.deletes.empty());
 	EXPECT_TRUE(r.inserts.empty());
-	EXPECT_EQ(r.kept, 0u);
+	EXPECT_TRUE(r.kept.empty());
 	page.media(1, {});
 	r = run_media(page, {});
 	EXPECT_TRUE(r.deletes.empty());
@@ -253,16 +269,17 @@ TEST(PlanMedia, AllGone) {
 	std::vector<std::int32_t> want = {100, 101, 102};
 	EXPECT_EQ(r.deletes, want);
 	EXPECT_TRUE(r.inserts.empty());
-	EXPECT_EQ(r.kept, 0u);
+	EXPECT_TRUE(r.kept.empty());
 }
 
 TEST(PlanMedia, UnchangedRowsAreNotWritten) {
 	Page page;
 	page.media(1, {20, 10});
-	MediaResult r = run_media(page, {{100, 1, 10}, {101, 1, 20}});
+	MediaResult r = run_media(page, {{101, 1, 20}, {100, 1, 10}});
 	EXPECT_TRUE(r.deletes.empty());
 	EXPECT_TRUE(r.inserts.empty());
-	EXPECT_EQ(r.kept, 2u);
+	std::vector<std::int32_t> kept = {100, 101};
+	EXPECT_EQ(r.kept, kept);
 }
 
 TEST(PlanMedia, DuplicatesCountOnce) {
@@ -271,13 +288,13 @@ TEST(PlanMedia, DuplicatesCountOnce) {
 	MediaResult r = run_media(page, {{100, 1, 10}});
 	std::vector<std::pair<std::int32_t, std::int32_t>> want = {{1, 40}, {1, 50}};
 	EXPECT_EQ(r.inserts, want);
-	EXPECT_EQ(r.kept, 1u);
+	EXPECT_EQ(r.kept, std::vector<std::int32_t>{100});
 	EXPECT_TRUE(r.deletes.empty());
 	// a pair active twice (never, thanks to the unique index) keeps the oldest row
 	Page again;
 	again.media(1, {10});
 	r = run_media(again, {{105, 1, 10}, {100, 1, 10}});
-	EXPECT_EQ(r.kept, 1u);
+	EXPECT_EQ(r.kept, std::vector<std::int32_t>{100});
 	EXPECT_EQ(r.deletes, std::vector<std::int32_t>{105});
 }
 
@@ -293,7 +310,8 @@ TEST(PlanMedia, MixedChurnOverSeveralPeople) {
 	EXPECT_EQ(r.deletes, deletes);
 	std::vector<std::pair<std::int32_t, std::int32_t>> inserts = {{3, 1}, {3, 5}};
 	EXPECT_EQ(r.inserts, inserts);
-	EXPECT_EQ(r.kept, 2u);
+	std::vector<std::int32_t> kept = {10, 12};
+	EXPECT_EQ(r.kept, kept);
 	// the people are sorted by pk, their slices kept
 	ASSERT_EQ(page.people.size(), 3u);
 	EXPECT_EQ(page.people[0].pk, 1);
@@ -311,7 +329,7 @@ TEST(PlanLocations, NewChangedKeptGone) {
 	                                    {11, 1, 2, label(work), false, false},
 	                                    {12, 1, 3, label(work), false, false}};
 	LocationResult r = run_locations(page, current);
-	EXPECT_EQ(r.kept, 1u);  // location 1 exactly as it is
+	EXPECT_EQ(r.kept, std::vector<std::int32_t>{10});  // location 1 exactly as it is
 	EXPECT_EQ(r.deletes, std::vector<std::int32_t>{12});
 	ASSERT_EQ(r.changes.size(), 1u);
 	EXPECT_EQ(r.changes[0].pk, 11);
@@ -362,7 +380,7 @@ TEST(PlanLocations, DuplicatesCountOnce) {
 	LocationResult r = run_locations(page, {});
 	ASSERT_EQ(r.inserts.size(), 1u);
 	r = run_locations(page, {{10, 1, 1, label(home), true, false}});
-	EXPECT_EQ(r.kept, 1u);
+	EXPECT_EQ(r.kept, std::vector<std::int32_t>{10});
 	EXPECT_TRUE(r.inserts.empty() && r.changes.empty() && r.promotions.empty() && r.deletes.empty());
 }
 
@@ -377,7 +395,7 @@ TEST(PlanLocations, LabelsCompareByBytes) {
 	std::string empty;
 	Page blank;
 	blank.locations(1, {{1, &empty, false, false}});
-	EXPECT_EQ(run_locations(blank, {{10, 1, 1, label(empty), false, false}}).kept, 1u);
+	EXPECT_EQ(run_locations(blank, {{10, 1, 1, label(empty), false, false}}).kept, std::vector<std::int32_t>{10});
 }
 
 // -- large sets: applying the plan to the current rows gives the input -------
@@ -441,9 +459,13 @@ TEST(PlanMedia, LargePageMatchesInputAfterApply) {
 		for (std::int32_t t : ts)
 			expected.insert({p, t});
 	EXPECT_EQ(active, expected);
-	// rows that stay: every surviving original row counts as kept, nothing else
-	EXPECT_EQ(r.kept, table.size());
-	EXPECT_EQ(r.kept + r.deletes.size(), before.size());
+	// rows that stay: exactly the surviving original rows, each once
+	std::set<std::int32_t> kept(r.kept.begin(), r.kept.end()), survivors;
+	for (auto &[pk, pair] : table)
+		survivors.insert(pk);
+	EXPECT_EQ(kept.size(), r.kept.size());
+	EXPECT_EQ(kept, survivors);
+	EXPECT_EQ(r.kept.size() + r.deletes.size(), before.size());
 }
 
 TEST(PlanLocations, LargePageMatchesInputAfterApply) {
@@ -549,15 +571,16 @@ TEST(PlanLocations, LargePageMatchesInputAfterApply) {
 	for (auto &[p, m] : want)
 		EXPECT_EQ(got[p], m) << "person " << p;
 	// kept rows are exactly the unchanged survivors, and none of them was written
-	std::size_t unchanged = 0;
+	std::set<std::int32_t> unchanged;
 	for (auto &[pair, row] : before) {
 		auto it = table.find(pair);
 		if (it != table.end() && it->second.first == row.first && it->second.second == row.second &&
 		    !written.count(row.first))
-			unchanged++;
+			unchanged.insert(row.first);
 	}
-	EXPECT_EQ(r.kept, unchanged);
-	EXPECT_GT(r.kept, 1000u);
+	EXPECT_EQ(std::set<std::int32_t>(r.kept.begin(), r.kept.end()), unchanged);
+	EXPECT_EQ(r.kept.size(), unchanged.size());
+	EXPECT_GT(r.kept.size(), 1000u);
 	EXPECT_GT(r.promotions.size(), 10u);
 	EXPECT_GT(r.changes.size(), 100u);
 }

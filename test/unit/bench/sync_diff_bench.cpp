@@ -29,7 +29,7 @@ MediaPage make_page(int people, int per_person, unsigned seed) {
 		for (int i = 0; i < per_person; i++) {
 			std::int32_t media = p * 100 + i;
 			if (rng() % 10 != 0)
-				page.current.push_back({pk++, p, media});  // 10% new
+				page.current.push_back({pk++, p, media, static_cast<std::uint32_t>(page.current.size())});  // 10% new
 			Entry e{};
 			e.pk = rng() % 10 != 0 ? media : media + 50;  // 10% gone
 			page.entries.push_back(e);
@@ -43,9 +43,10 @@ MediaPage make_page(int people, int per_person, unsigned seed) {
 void BM_PlanMediaPage(benchmark::State &state) {
 	MediaPage page = make_page(static_cast<int>(state.range(0)), 20, 1);
 	std::vector<std::int32_t> del(page.current.size()), ip(page.entries.size()), im(page.entries.size());
+	std::vector<std::uint32_t> kept(page.current.size());
 	for (auto _ : state) {
 		std::vector<MediaRow> current = page.current;
-		MediaPlan plan{del.data(), 0, ip.data(), im.data(), 0, 0};
+		MediaPlan plan{del.data(), 0, ip.data(), im.data(), 0, kept.data(), 0};
 		plan_media(page.people.data(), page.people.size(), page.entries.data(), current.data(), current.size(),
 		           plan);
 		benchmark::DoNotOptimize(plan.n_insert);
