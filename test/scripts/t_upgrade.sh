@@ -74,7 +74,7 @@ SELECT pg_describe_object(d.classid, d.objid, 0), COALESCE(obj_description(d.obj
 -- every function of the extension's schemas, member or not: definition and privileges
 SELECT p.oid::regprocedure, pg_get_functiondef(p.oid), COALESCE(p.proacl::text, 'default'), p.proowner::regrole
   FROM pg_proc p WHERE p.pronamespace IN ('person_pivots'::regnamespace, 'person_pivots_internal'::regnamespace)
-  ORDER BY 1::text;
+  ORDER BY p.oid::regprocedure::text;
 SELECT n.nspname, COALESCE(n.nspacl::text, 'default'), COALESCE(obj_description(n.oid, 'pg_namespace'), '')
   FROM pg_namespace n WHERE n.nspname LIKE 'person_pivots%' ORDER BY 1;
 SQL
