@@ -8,12 +8,15 @@
 #
 # Needs a running cluster (PGHOST/PGPORT, as make test provides); the server
 # log is $PP_SERVER_LOG, or server.log in the socket directory (cluster.sh).
-# Optional: PP_LOAD_SECONDS (default 10), PP_LOAD_CLIENTS (default 8).
+# Optional: PP_LOAD_SECONDS (default 10), PP_LOAD_CLIENTS (default 8);
+# PP_LOAD_MIX=plain adds plain-SQL writers to the mix: UPDATE ... SET
+# is_primary = true, and label edits of the current primary.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 seconds=${PP_LOAD_SECONDS:-10}
 clients=${PP_LOAD_CLIENTS:-8}
+mix=${PP_LOAD_MIX:-functions}
 db=pp_parallel_load_$$
 log=${PP_SERVER_LOG:-${PGHOST:-}/server.log}
 work=$(mktemp -d /tmp/pp_parallel_load.XXXXXX)
@@ -46,15 +49,26 @@ SELECT count(*) FROM generate_series(1, 20) p, generate_series(1, 5) l,
                                      'Place ' || l, is_primary => l = 1);
 SQL
 
-cat >"$work/promote.sql" <<'SQL'
-\set p random(1, 20)
-\set l random(1, 5)
-\set how random(0, 1)
-\if :how = 0
-SELECT count(*) FROM person_pivots.set_primary_location(('44444444-0000-0000-0000-' || lpad(:p::text, 12, '0'))::uuid, ('55555555-0000-0000-0000-' || lpad(:l::text, 12, '0'))::uuid);
-\else
-SELECT count(*) FROM person_pivots.link_person_location(('44444444-0000-0000-0000-' || lpad(:p::text, 12, '0'))::uuid, ('55555555-0000-0000-0000-' || lpad(:l::text, 12, '0'))::uuid, 'Place ' || :l, is_primary => true);
-\endif
+person="('44444444-0000-0000-0000-' || lpad(:p::text, 12, '0'))::uuid"
+location="('55555555-0000-0000-0000-' || lpad(:l::text, 12, '0'))::uuid"
+ways=1
+[ "$mix" = plain ] && ways=3
+cat >"$work/promote.sql" <<SQL
+\\set p random(1, 20)
+\\set l random(1, 5)
+\\set how random(0, $ways)
+\\if :how = 0
+SELECT count(*) FROM person_pivots.set_primary_location($person, $location);
+\\elif :how = 1
+SELECT count(*) FROM person_pivots.link_person_location($person, $location, 'Place ' || :l, is_primary => true);
+\\elif :how = 2
+UPDATE core_api.person_locations SET is_primary = true
+  WHERE person_pk = (SELECT pk FROM core_api.people WHERE person_id = $person)
+    AND location_pk = (SELECT pk FROM core_api.locations WHERE location_id = $location) AND deleted_at IS NULL;
+\\else
+UPDATE core_api.person_locations SET label = 'Edited ' || :l
+  WHERE person_pk = (SELECT pk FROM core_api.people WHERE person_id = $person) AND is_primary AND deleted_at IS NULL;
+\\endif
 SQL
 
 # Only what the server logs from here on counts.
@@ -95,5 +109,5 @@ echo "active links: $active (of 100)"
 [ "$people_with_one" = "20" ] || fail "only $people_with_one of 20 people have an active primary"
 [ "$active" = "100" ] || fail "$active active links instead of 100"
 
-echo "ok: $processed transactions, 0 failed, no deadlock, one primary per person;" \
+echo "ok ($mix): $processed transactions, 0 failed, no deadlock, one primary per person;" \
 	"$(grep -E '^tps = ' "$work/pgbench.out")"
