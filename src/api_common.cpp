@@ -161,6 +161,20 @@ int32 resolve_target(Target kind, Datum target_id, const Scope &scope) {
 	return pk;
 }
 
+Datum person_rows(FunctionCallInfo fcinfo, spi::Statement &rows) {
+	Datum person_id = required_arg(fcinfo, 0, "person_id");
+	begin_rows(fcinfo);
+	SPI_connect();
+	int32 person_pk = find_person(person_id, scope_of(fcinfo, 1));
+	if (person_pk >= 0) {
+		Datum args[1] = {Int32GetDatum(person_pk)};
+		spi::execute(rows, args, nullptr, true);
+		append_spi_rows(fcinfo);
+	}
+	SPI_finish();
+	return (Datum)0;
+}
+
 void begin_rows(FunctionCallInfo fcinfo) {
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 }

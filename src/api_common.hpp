@@ -5,6 +5,7 @@
 #pragma once
 
 #include "pg.hpp"
+#include "spi.hpp"
 
 namespace pp::api {
 
@@ -36,6 +37,11 @@ enum class Target { media, location };
 // pk of the media/location (not soft-deleted, in scope); error 23503 if none.
 int32 resolve_target(Target kind, Datum target_id, const Scope &scope);
 int32 find_target(Target kind, Datum target_id, const Scope &scope);
+
+// The read functions' shared body: person_id (argument 0) and the session
+// (argument 1) resolve the person; `rows` ($1 = person pk) is returned.
+// An unknown or out-of-scope person has no rows.
+Datum person_rows(FunctionCallInfo fcinfo, spi::Statement &rows);
 
 // Starts a materialized set result; call before SPI_connect.
 void begin_rows(FunctionCallInfo fcinfo);

@@ -106,18 +106,7 @@ PP_FUNCTION(person_active_locations) {
 		"SELECT * FROM core_api.person_locations WHERE person_pk OPERATOR(pg_catalog.=) $1 AND deleted_at IS NULL"
 		" ORDER BY is_primary DESC, created_at, pk",
 		1, {INT4OID}, nullptr, InvalidOid};
-	Datum person_id = pp::api::required_arg(fcinfo, 0, "person_id");
-	pp::api::begin_rows(fcinfo);
-	SPI_connect();
-	pp::api::Scope scope = pp::api::scope_of(fcinfo, 1);
-	int32 person_pk = pp::api::find_person(person_id, scope);
-	if (person_pk >= 0) {
-		Datum args[1] = {Int32GetDatum(person_pk)};
-		pp::spi::execute(active, args, nullptr, true);
-		pp::api::append_spi_rows(fcinfo);
-	}
-	SPI_finish();
-	return (Datum)0;
+	return pp::api::person_rows(fcinfo, active);
 }
 
 // Hasura computed field on the people table: the row is given, so there is

@@ -67,18 +67,7 @@ PP_FUNCTION(person_active_media) {
 		"SELECT * FROM core_api.person_media WHERE person_pk OPERATOR(pg_catalog.=) $1 AND deleted_at IS NULL"
 		" ORDER BY created_at, pk",
 		1, {INT4OID}, nullptr, InvalidOid};
-	Datum person_id = pp::api::required_arg(fcinfo, 0, "person_id");
-	pp::api::begin_rows(fcinfo);
-	SPI_connect();
-	pp::api::Scope scope = pp::api::scope_of(fcinfo, 1);
-	int32 person_pk = pp::api::find_person(person_id, scope);
-	if (person_pk >= 0) {
-		Datum args[1] = {Int32GetDatum(person_pk)};
-		pp::spi::execute(active, args, nullptr, true);
-		pp::api::append_spi_rows(fcinfo);
-	}
-	SPI_finish();
-	return (Datum)0;
+	return pp::api::person_rows(fcinfo, active);
 }
 
 // Erasure: physical removal of every pivot row of one person. Runs as the
