@@ -89,12 +89,12 @@ Datum uuid_array(const SyncPage *page, const pp::sync::Uuid *ids, size_t n) {
 }
 
 // The page's person pks, ascending.
-Datum people_array(const SyncPage *page) {
+int32 *sorted_person_pks(const SyncPage *page) {
 	int32 *pks = page_alloc<int32>(page, page->npeople);
 	for (uint32 i = 0; i < page->npeople; i++)
 		pks[i] = page->people[i].pk;
 	std::sort(pks, pks + page->npeople);
-	return int4_array(page, pks, page->npeople);
+	return pks;
 }
 
 // -- columns of SPI results ---------------------------------------------------
@@ -229,19 +229,11 @@ void resolve_entries(SyncPage *page, const pp::api::Scope &scope) {
 
 // -- locking ----------------------------------------------------------------
 
-// The person lock (person_lock.hpp) for every person of the page, taken in
-// ascending pk order by one statement.
-void lock_people(const SyncPage *page, Datum people) {
-	static pp::spi::Statement lock = {
-		"SELECT 1 FROM {people} WHERE pk OPERATOR(pg_catalog.=) ANY ($1) ORDER BY pk FOR NO KEY UPDATE", 1,
-		{INT4ARRAYOID}, nullptr, InvalidOid};
-	if (page->npeople == 1) {
-		pp::lock_person(page->people[0].pk);
-		return;
-	}
-	Datum args[1] = {people};
-	pp::spi::execute_as(pp::host::relation_owner(pp::host::people_relid()), lock, args, nullptr, false);
-	SPI_freetuptable(SPI_tuptable);
+// The person lock (person_lock.hpp) for every person of the page, in
+// ascending pk order: two pages that share people never deadlock.
+void lock_people(const int32 *sorted_pks, size_t n) {
+	for (size_t i = 0; i < n; i++)
+		pp::lock_person(sorted_pks[i]);
 }
 
 // -- the result -----------------------------------------------------------------
@@ -261,7 +253,7 @@ struct OutRow {
 	bool is_primary;
 	TimestampTz created_at;
 	int32 pk;
-	HeapTupleHeader row;
+	Datum row;  // the composite as stored in its result set (maybe packed)
 };
 
 struct Result {
@@ -281,16 +273,17 @@ void gather(const SyncPage *page, Result *result, SPITupleTable *table, const ui
 		out.person_pk = int4_column(tuple, desc, col_person);
 		out.created_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, col_created, &isnull));
 		out.is_primary = page->kind == Kind::locations && bool_column(tuple, desc, col_primary);
-		out.row = DatumGetHeapTupleHeader(SPI_getbinval(tuple, desc, col_row, &isnull));
+		out.row = SPI_getbinval(tuple, desc, col_row, &isnull);
 	}
 }
 
-// Rows a write returned: all into the result, and whether they are all
-// the rows it was meant to write.
+// Rows a write returned, into the result; if they are not all the rows it
+// was meant to write, the result is read afresh instead.
 void gather_written(const SyncPage *page, Result *result, size_t planned) {
 	if (SPI_processed != planned)
 		result->complete = false;
-	gather(page, result, SPI_tuptable, nullptr, SPI_processed);
+	else if (result->complete)
+		gather(page, result, SPI_tuptable, nullptr, SPI_processed);
 }
 
 // Sorts the result (per person; locations primary first; oldest first) and
@@ -307,14 +300,22 @@ void emit(FunctionCallInfo fcinfo, const SyncPage *page, Result *result) {
 		return a.pk < b.pk;
 	});
 	ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+	// A short row is stored packed (1-byte header); unpacking copies it:
+	// into a scratch context reset for every row, not a million copies.
+	MemoryContext scratch = AllocSetContextCreate(page->cxt, "person_pivots sync row", ALLOCSET_SMALL_SIZES);
+	MemoryContext caller = MemoryContextSwitchTo(scratch);
 	for (size_t i = 0; i < result->n; i++) {
+		HeapTupleHeader row = DatumGetHeapTupleHeader(result->rows[i].row);
 		HeapTupleData tuple;
-		tuple.t_len = HeapTupleHeaderGetDatumLength(result->rows[i].row);
+		tuple.t_len = HeapTupleHeaderGetDatumLength(row);
 		ItemPointerSetInvalid(&tuple.t_self);
 		tuple.t_tableOid = InvalidOid;
-		tuple.t_data = result->rows[i].row;
+		tuple.t_data = row;
 		tuplestore_puttuple(rsinfo->setResult, &tuple);
+		MemoryContextReset(scratch);
 	}
+	MemoryContextSwitchTo(caller);
+	MemoryContextDelete(scratch);
 }
 
 // The page's active rows read afresh: the rare way, when a concurrent
@@ -381,7 +382,7 @@ void apply_media(FunctionCallInfo fcinfo, SyncPage *page, Datum people) {
 	plan.kept_rows = page_alloc<uint32_t>(page, ncurrent);
 	pp::sync::plan_media(page->people, page->npeople, page->entries, rows, ncurrent, plan);
 
-	Result result = {page_alloc<OutRow>(page, ncurrent + page->nentries), 0, true};
+	Result result = {page_alloc<OutRow>(page, plan.n_kept + plan.n_insert), 0, true};
 	gather(page, &result, rows_before, plan.kept_rows, plan.n_kept);
 	if (plan.n_delete > 0) {
 		args[0] = int4_array(page, plan.delete_pks, plan.n_delete);
@@ -480,7 +481,8 @@ void apply_locations(FunctionCallInfo fcinfo, SyncPage *page, Datum people) {
 	plan.kept_rows = page_alloc<uint32_t>(page, ncurrent);
 	pp::sync::plan_locations(page->people, page->npeople, page->entries, rows, ncurrent, plan);
 
-	Result result = {page_alloc<OutRow>(page, ncurrent + page->nentries), 0, true};
+	Result result = {
+		page_alloc<OutRow>(page, plan.n_kept + plan.n_changes + plan.n_promotions + plan.n_insert), 0, true};
 	gather(page, &result, rows_before, plan.kept_rows, plan.n_kept);
 	// Order matters (rule 5): a person's old primary is soft-deleted or
 	// demoted before the new one is promoted or inserted, so the primary
@@ -530,8 +532,9 @@ void sync_page(FunctionCallInfo fcinfo, SyncPage *page, const pp::api::Scope &sc
 	resolve_entries(page, scope);
 
 	// Validation is over: from here on only the database can fail.
-	Datum people = people_array(page);
-	lock_people(page, people);
+	int32 *pks = sorted_person_pks(page);
+	lock_people(pks, page->npeople);
+	Datum people = int4_array(page, pks, page->npeople);
 	if (page->kind == Kind::media)
 		apply_media(fcinfo, page, people);
 	else
