@@ -11,7 +11,7 @@ set key top left
 set yrange [0:*]
 set boxwidth 0.9
 
-set title "Bulk INSERT ... SELECT (seconds, lower is better)"
+set title "Bulk INSERT ... SELECT (backend CPU seconds, lower is better)"
 set style histogram clustered gap 1
 plot dir.'/insert.dat' using 2:xtic(1) title "bare table" lc rgb "#9e9e9e", \
      '' using 3 title "PL/pgSQL triggers" lc rgb "#e07b39", \
@@ -19,7 +19,7 @@ plot dir.'/insert.dat' using 2:xtic(1) title "bare table" lc rgb "#9e9e9e", \
 
 set style histogram rowstacked
 set key off
-set title "Sync run, 20 media per person, 10% churn (seconds, lower is better)"
+set title "Sync run, 20 media per person, 10% churn (backend CPU seconds)"
 plot dir.'/sync.dat' using 2:xtic(1) lc rgb "#3a6ea5"
 
 set title "set_primary_location under pgbench (TPS, higher is better)"

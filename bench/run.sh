@@ -7,6 +7,8 @@
 # timing. Environment:
 #   BENCH_QUICK=1     small sizes, one repetition, 5 s pgbench (smoke run)
 #   BENCH_REPS=n      repetitions of each timed measurement (default 3)
+#   BENCH_PERF=1      then profile the extension's bulk inserts with perf
+#                     (bench/results/profile.txt: where the backend's time goes)
 #   BENCH_OUT=dir     where to write the results (default bench/results)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +16,7 @@ source test/scripts/cluster.sh
 
 # -- sizes and settings ---------------------------------------------------------
 if [ -n "${BENCH_QUICK:-}" ]; then
-	INSERT_ROWS=100000 SYNC_PEOPLE=2000 MEM_PEOPLE=5000 PGBENCH_SECONDS=5 REPS=${BENCH_REPS:-1}
+	INSERT_ROWS=100000 SYNC_PEOPLE=2000 MEM_PEOPLE=5000 PGBENCH_SECONDS=6 REPS=${BENCH_REPS:-1}
 else
 	INSERT_ROWS=1000000 SYNC_PEOPLE=10000 MEM_PEOPLE=50000 PGBENCH_SECONDS=30 REPS=${BENCH_REPS:-3}
 fi
@@ -25,6 +27,7 @@ MEDIA=100000
 LOCATIONS=100000
 PG_PEOPLE=10000           # pgbench: people with 5 locations each
 PG_CLIENTS=8
+PG_ROUNDS=3                # pgbench rounds per contender, alternating
 # The same server settings for every contender.
 SETTINGS=(shared_buffers=1GB max_wal_size=4GB synchronous_commit=off checkpoint_timeout=1h
 	autovacuum=off work_mem=64MB maintenance_work_mem=256MB max_connections=50)
@@ -107,14 +110,36 @@ INSERT_SQL[ins_loc50]="INSERT INTO core_api.person_locations (person_pk, locatio
   SELECT g / 2 + 1, 1 + (g::bigint * 7919) % $LOCATIONS, 'home', g % 2 = 0
     FROM generate_series(0, $INSERT_ROWS - 1) g"
 
+# Runs a script as the application role in one session and records the
+# backend's CPU time (/proc/self/schedstat, read by bench.cpu_seconds())
+# and the wall time from its first statement to its last, as
+# <section> and <section>_wall. CPU time is what the ratios use: the
+# machine may be shared, and CPU time barely moves with the neighbours' load.
+timed() { # timed <section> <contender> <rep> <script file>
+	rm -f "$WORK/timing"
+	{
+		echo "SELECT bench.cpu_seconds() AS pp_cpu0, clock_timestamp() AS pp_t0 \\gset"
+		echo "SET ROLE pp_app;"
+		cat "$4"
+		echo "RESET ROLE;"
+		echo "SELECT bench.cpu_seconds() - :pp_cpu0, extract(epoch FROM clock_timestamp() - :'pp_t0') \\g $WORK/timing"
+	} | psql -At -F' ' -o /dev/null
+	local cpu wall
+	read -r cpu wall <"$WORK/timing"
+	cpu=$(awk -v v="$cpu" 'BEGIN { printf "%.3f", v }')
+	wall=$(awk -v v="$wall" 'BEGIN { printf "%.3f", v }')
+	record "$1" "$2" "$3" "$cpu"
+	record "$1_wall" "$2" "$3" "$wall"
+	log "$1 $2 rep $3: $cpu s CPU, $wall s wall"
+}
+
 insert_run() { # insert_run <section> <contender> <rep>
 	local section=$1 contender=$2 rep=$3 table=person_media
 	[ "$section" = ins_media ] || table=person_locations
 	use_rules "$table" "$contender"
 	psql -c "TRUNCATE core_api.$table RESTART IDENTITY" -c "VACUUM core_api.people" -c "CHECKPOINT"
-	local ms
-	ms=$(PGOPTIONS="$APP_OPTIONS" command psql -X -v ON_ERROR_STOP=1 -c '\timing on' -c "${INSERT_SQL[$section]}" |
-		sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1)
+	echo "${INSERT_SQL[$section]};" >"$WORK/insert.sql"
+	timed "$section" "$contender" "$rep" "$WORK/insert.sql"
 	# every row arrived; one active primary per person (no demotion was due)
 	local got want="$INSERT_ROWS 0"
 	[ "$section" = ins_loc10 ] && want="$INSERT_ROWS $((INSERT_ROWS / 10))"
@@ -126,10 +151,6 @@ insert_run() { # insert_run <section> <contender> <rep>
 		                         FROM core_api.person_locations")
 	fi
 	[ "$got" = "$want" ] || { echo "bench: $section/$contender left rows/primaries $got, not $want" >&2; exit 1; }
-	local s
-	s=$(awk -v ms="$ms" 'BEGIN { printf "%.3f", ms / 1000 }')
-	record "$section" "$contender" "$rep" "$s"
-	log "$section $contender rep $rep: $s s"
 }
 
 for section in ins_media ins_loc10 ins_loc50; do
@@ -188,12 +209,8 @@ log "sync scripts: $(du -ch "$WORK"/sync_*.sql | tail -1 | cut -f1)"
 for ((rep = 1; rep <= REPS; rep++)); do
 	for kind in $(rotate "$rep" "${SYNC_KINDS[@]}"); do
 		load_sync_state 1 "$SYNC_PEOPLE"
-		t0=$(now_ns)
-		PGOPTIONS="$APP_OPTIONS" psql -o /dev/null -f "$WORK/sync_$kind.sql"
-		s=$(seconds_since "$t0")
+		timed sync "$kind" "$rep" "$WORK/sync_$kind.sql"
 		check_sync_state 1 "$SYNC_PEOPLE" "sync $kind"
-		record sync "$kind" "$rep" "$s"
-		log "sync $kind rep $rep: $s s"
 	done
 done
 
@@ -249,10 +266,10 @@ INSERT INTO core_api.person_locations (person_pk, location_pk, label, is_primary
   SELECT p, 1 + ((p * 5 + l) * 7919) % :locations, 'home', l = 0
     FROM generate_series(1, :people) p, generate_series(0, 4) l ORDER BY p, l;
 SQL
-pgbench_run() { # pgbench_run <contender> <script>
+pgbench_run() { # pgbench_run <contender> <script> <round>
 	psql -c "VACUUM ANALYZE core_api.person_locations" -c "VACUUM ANALYZE core_api.people" -c "CHECKPOINT"
-	local out="$WORK/pgbench_$1.out" rc=0
-	PGOPTIONS="$APP_OPTIONS" pgbench -n -M prepared -c "$PG_CLIENTS" -j 2 -T "$PGBENCH_SECONDS" \
+	local out="$WORK/pgbench_$1_$3.out" rc=0
+	PGOPTIONS="$APP_OPTIONS" pgbench -n -M prepared -c "$PG_CLIENTS" -j 2 -T "$((PGBENCH_SECONDS / PG_ROUNDS))" \
 		-D people="$PG_PEOPLE" -D locations="$LOCATIONS" -f "$2" >"$out" 2>&1 || rc=$?
 	local tps failed aborted
 	tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$out")
@@ -263,21 +280,29 @@ pgbench_run() { # pgbench_run <contender> <script>
 		echo "bench: pgbench $1 failed (exit $rc)" >&2
 		exit 1
 	fi
-	record pgbench_tps "$1" 1 "$tps"
-	record pgbench_failed "$1" 1 "$((${failed:-0} + aborted))"
-	log "set_primary_location $1: $tps tps, ${failed:-0} failed, $aborted clients aborted"
+	record pgbench_tps "$1" "$3" "$tps"
+	record pgbench_failed "$1" "$3" "$((${failed:-0} + aborted))"
+	log "set_primary_location $1 round $3: $tps tps, ${failed:-0} failed, $aborted clients aborted"
 	# one active primary per person, always
 	local primaries
 	primaries=$(psql -At -c "SELECT count(*) FROM (SELECT person_pk FROM core_api.person_locations
 	  WHERE is_primary AND deleted_at IS NULL GROUP BY 1 HAVING count(*) <> 1) x")
 	[ "$primaries" -eq 0 ] || { echo "bench: $1 broke the one-primary rule" >&2; exit 1; }
 }
-use_rules person_locations ext
-pgbench_run ext bench/pgbench_set_primary.sql
-# The hand-written transaction runs on the bare table: what an application
+# PGBENCH_SECONDS per contender, in PG_ROUNDS alternating rounds. The
+# hand-written transaction runs on the bare table: what an application
 # would do without the extension (no triggers to pay for).
-use_rules person_locations bare
-pgbench_run sql bench/baselines/set_primary_sql.pgbench
+for ((round = 1; round <= PG_ROUNDS; round++)); do
+	for contender in $(rotate "$round" ext sql); do
+		if [ "$contender" = ext ]; then
+			use_rules person_locations ext
+			pgbench_run ext bench/pgbench_set_primary.sql "$round"
+		else
+			use_rules person_locations bare
+			pgbench_run sql bench/baselines/set_primary_sql.pgbench "$round"
+		fi
+	done
+done
 use_rules person_locations ext
 
 # -- report ---------------------------------------------------------------------------
@@ -290,10 +315,57 @@ if [ "$(md5sum <"$LIBRARY")" != "$LIBRARY_SUM" ]; then
 fi
 psql -v raw="$RAW" -v reps="$REPS" -v insert_rows="$INSERT_ROWS" -v sync_people="$SYNC_PEOPLE" \
 	-v page_size="$PAGE_SIZE" -v mem_people="$MEM_PEOPLE" -v pg_clients="$PG_CLIENTS" \
-	-v pg_seconds="$PGBENCH_SECONDS" -v pg_people="$PG_PEOPLE" -v env="$ENV_LINE" \
+	-v pg_seconds="$PGBENCH_SECONDS" -v pg_rounds="$PG_ROUNDS" -v pg_people="$PG_PEOPLE" -v env="$ENV_LINE" \
 	-v settings="${SETTINGS[*]}" -v out="$WORK" -f bench/report.sql >/dev/null
 cp "$WORK/latest.md" "$OUT/latest.md"
 cp "$RAW" "$OUT/latest.tsv"
 gnuplot -e "dir='$WORK'; out='$OUT/bench.png'" bench/plot.gp
 cat "$OUT/latest.md"
 log "written: $OUT/latest.md, $OUT/latest.tsv, $OUT/bench.png"
+
+# -- optional: where the extension's insert time goes (perf) ----------------------------
+[ -n "${BENCH_PERF:-}" ] || exit 0
+if ! command -v perf >/dev/null || ! perf record -q -e cpu-clock -o "$WORK/probe.data" -- true 2>/dev/null; then
+	echo "bench: perf is missing or not permitted here; no profile" >&2
+	exit 0
+fi
+# Children percentages of the frames that matter, over the backend's samples.
+FRAMES='standard_ExecutorRun|ExecBRInsertTriggers|pp::rules::guard_row|pp::host::fetch_by_pk|pp::lock_person|'
+FRAMES+='SPI_execute_plan_with_paramlist|AfterTriggerEndQuery|ExecInsertIndexTuples|heap_insert|plpgsql_exec_trigger'
+{
+	echo "# perf profiles of one INSERT ... SELECT of $INSERT_ROWS rows per case (cpu-clock, dwarf call graphs)"
+	echo "# machine: $ENV_LINE"
+	echo "# 'children' = share of the backend's samples spent in the frame and everything it calls."
+	echo "# ExecBRInsertTriggers = the BEFORE ROW triggers; AfterTriggerEndQuery = the foreign key checks."
+} >"$OUT/profile.txt"
+for section in ins_media ins_loc50; do
+	for contender in ext plpgsql; do
+		table=person_media
+		[ "$section" = ins_media ] || table=person_locations
+		use_rules "$table" "$contender"
+		psql -c "TRUNCATE core_api.$table RESTART IDENTITY" -c "VACUUM core_api.people" -c "CHECKPOINT"
+		rm -f "$WORK/pid"
+		(
+			while [ ! -s "$WORK/pid" ]; do sleep 0.05; done
+			exec perf record -q -e cpu-clock -F 499 --call-graph dwarf,16384 -p "$(tr -dc 0-9 <"$WORK/pid")" \
+				-o "$WORK/$section.$contender.perf" >/dev/null 2>&1
+		) &
+		profiler=$!
+		{
+			echo "SELECT pg_backend_pid() \\g $WORK/pid"
+			echo "SELECT pg_sleep(1);"
+			echo "${INSERT_SQL[$section]};"
+		} | PGOPTIONS="$APP_OPTIONS" psql -At -o /dev/null
+		wait "$profiler" || true
+		{
+			echo
+			echo "## $section, $contender"
+			perf report -i "$WORK/$section.$contender.perf" --children --sort symbol -g none --stdio 2>/dev/null |
+				grep -E "\] ($FRAMES)( |$)" | sed -E 's/ +- +- *$//; s/\[\.\] //'
+		} >>"$OUT/profile.txt"
+		log "profiled $section $contender"
+	done
+done
+use_rules person_media ext
+use_rules person_locations ext
+cat "$OUT/profile.txt"

@@ -22,6 +22,18 @@ CREATE FUNCTION bench.media_uuid(n integer) RETURNS uuid LANGUAGE sql IMMUTABLE 
 CREATE FUNCTION bench.location_uuid(n integer) RETURNS uuid LANGUAGE sql IMMUTABLE PARALLEL SAFE
   RETURN ('d0000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid;
 GRANT USAGE ON SCHEMA bench TO pp_app;
+-- CPU time this backend has used, in seconds (Linux): the scheduler's
+-- nanosecond count, else utime + stime in clock ticks (assumed 100 Hz).
+CREATE FUNCTION bench.cpu_seconds() RETURNS numeric LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  stat text[];
+BEGIN
+  RETURN split_part(pg_read_file('/proc/self/schedstat'), ' ', 1)::numeric / 1e9;
+EXCEPTION WHEN undefined_file OR insufficient_privilege OR invalid_text_representation THEN
+  stat := string_to_array(pg_read_file('/proc/self/stat'), ' ');
+  RETURN (stat[14]::numeric + stat[15]::numeric) / 100;
+END $$;
+REVOKE ALL ON FUNCTION bench.cpu_seconds() FROM PUBLIC;
 
 INSERT INTO core_api.people (pk, person_id, workspace_pk)
   SELECT n, bench.person_uuid(n), 1 FROM generate_series(1, :people) n;
