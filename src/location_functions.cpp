@@ -1,11 +1,10 @@
 // API functions of core_api.person_locations: link (or update), unlink,
 // set the primary, and the reads (active links, the primary as a Hasura
-// computed field). Writers take the person lock first, so they queue in
-// the same order as the trigger's promotions and never deadlock each other.
+// computed field). Writers lock in the same order as a plain UPDATE: the
+// row first, the person lock in the trigger when the row is promoted.
 #include "api_common.hpp"
 #include "boundary.hpp"
 #include "errors.hpp"
-#include "person_lock.hpp"
 #include "spi.hpp"
 
 using pp::api::Target;
@@ -19,14 +18,15 @@ struct Pair {
 	Datum person_id, location_id;
 };
 
-// Resolves (person_id, location_id) in scope and takes the person lock.
-Pair resolve_and_lock(FunctionCallInfo fcinfo, int session_argno) {
+// Resolves (person_id, location_id) in scope. No person lock here: the
+// trigger takes it when a row is promoted, after the row's own lock, in the
+// same order as a plain UPDATE.
+Pair resolve_pair(FunctionCallInfo fcinfo, int session_argno) {
 	Datum person_id = pp::api::required_arg(fcinfo, 0, "person_id");
 	Datum location_id = pp::api::required_arg(fcinfo, 1, "location_id");
 	pp::api::Scope scope = pp::api::scope_of(fcinfo, session_argno);
 	int32 person_pk = pp::api::resolve_person(person_id, scope);
 	int32 location_pk = pp::api::resolve_target(Target::location, location_id, scope);
-	pp::lock_person(person_pk);
 	return {person_pk, location_pk, person_id, location_id};
 }
 
@@ -46,18 +46,34 @@ PP_FUNCTION(link_person_location) {
 		"SELECT * FROM core_api.person_locations WHERE person_pk OPERATOR(pg_catalog.=) $1"
 		" AND location_pk OPERATOR(pg_catalog.=) $2 AND deleted_at IS NULL",
 		2, {INT4OID, INT4OID}, nullptr, InvalidOid};
+	static pp::spi::Statement lock_active = {
+		"SELECT 1 FROM core_api.person_locations WHERE person_pk OPERATOR(pg_catalog.=) $1"
+		" AND location_pk OPERATOR(pg_catalog.=) $2 AND deleted_at IS NULL FOR NO KEY UPDATE",
+		5, {INT4OID, INT4OID, VARCHAROID, BOOLOID, BOOLOID}, nullptr, InvalidOid};
+	static pp::spi::Statement update = {
+		"UPDATE core_api.person_locations SET label = $3, is_primary = $4, is_legal = $5"
+		" WHERE person_pk OPERATOR(pg_catalog.=) $1 AND location_pk OPERATOR(pg_catalog.=) $2"
+		" AND deleted_at IS NULL AND (label, is_primary, is_legal) IS DISTINCT FROM ($3, $4, $5)"
+		" RETURNING *",
+		5, {INT4OID, INT4OID, VARCHAROID, BOOLOID, BOOLOID}, nullptr, InvalidOid};
 	Datum label = pp::api::required_arg(fcinfo, 2, "label");
 	bool is_primary = DatumGetBool(pp::api::required_arg(fcinfo, 3, "is_primary"));
 	bool is_legal = DatumGetBool(pp::api::required_arg(fcinfo, 4, "is_legal"));
 	pp::api::begin_rows(fcinfo);
 	SPI_connect();
-	Pair pair = resolve_and_lock(fcinfo, 5);
+	Pair pair = resolve_pair(fcinfo, 5);
 	if (DirectFunctionCall1(textlen, label) > label_max_chars)
 		throw pp::errors::label_too_long(pp::api::uuid_text(pair.location_id), pp::api::uuid_text(pair.person_id));
 	Datum args[5] = {Int32GetDatum(pair.person_pk), Int32GetDatum(pair.location_pk), label, BoolGetDatum(is_primary),
 	                 BoolGetDatum(is_legal)};
-	if (pp::spi::execute(upsert, args, nullptr, false) == 0)
-		pp::spi::execute(active, args, nullptr, false);  // already exactly so: no write
+	// An existing active link is locked first and updated in place, so the
+	// row lock comes before any person lock, as for a plain UPDATE.
+	if (pp::spi::execute(lock_active, args, nullptr, false) > 0) {
+		if (pp::spi::execute(update, args, nullptr, false) == 0)
+			pp::spi::execute(active, args, nullptr, false);  // already exactly so: no write
+	} else if (pp::spi::execute(upsert, args, nullptr, false) == 0) {
+		pp::spi::execute(active, args, nullptr, false);
+	}
 	pp::api::append_spi_rows(fcinfo);
 	SPI_finish();
 	return (Datum)0;
@@ -71,7 +87,7 @@ PP_FUNCTION(unlink_person_location) {
 		2, {INT4OID, INT4OID}, nullptr, InvalidOid};
 	pp::api::begin_rows(fcinfo);
 	SPI_connect();
-	Pair pair = resolve_and_lock(fcinfo, 2);
+	Pair pair = resolve_pair(fcinfo, 2);
 	Datum args[2] = {Int32GetDatum(pair.person_pk), Int32GetDatum(pair.location_pk)};
 	pp::spi::execute(unlink, args, nullptr, false);
 	pp::api::append_spi_rows(fcinfo);
@@ -91,7 +107,7 @@ PP_FUNCTION(set_primary_location) {
 		2, {INT4OID, INT4OID}, nullptr, InvalidOid};
 	pp::api::begin_rows(fcinfo);
 	SPI_connect();
-	Pair pair = resolve_and_lock(fcinfo, 2);
+	Pair pair = resolve_pair(fcinfo, 2);
 	Datum args[2] = {Int32GetDatum(pair.person_pk), Int32GetDatum(pair.location_pk)};
 	if (pp::spi::execute(promote, args, nullptr, false) == 0 && pp::spi::execute(active, args, nullptr, false) == 0)
 		throw pp::errors::link_not_found(pp::api::uuid_text(pair.person_id), "location",

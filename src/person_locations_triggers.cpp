@@ -1,12 +1,13 @@
 // Triggers of core_api.person_locations: the shared pivot rules plus rule 5,
 // one active primary per person, kept by demotion (or refusal in strict mode).
 //
-// Race-freedom: every promotion first takes the person lock (person_lock.hpp),
-// so promoters of one person queue up. The current primary is then found
-// through the primary index with SnapshotSelf, which sees what the previous
-// lock holder committed and what this statement already wrote; only when
-// there is one does an SPI UPDATE (by ctid, so no cached plan can turn into
-// a scan) demote it. A bulk load of new people runs no SPI at all.
+// Race-freedom: every promotion takes the person lock (person_lock.hpp)
+// after its own row's lock, so promoters of one person queue up. The
+// current primary is then found through the primary index with
+// SnapshotSelf, which sees what the previous lock holder committed and what
+// this statement already wrote; only when there is one does an SPI UPDATE
+// (by ctid, so no cached plan can turn into a scan) demote it. A bulk load
+// of new people runs no SPI at all.
 #include "boundary.hpp"
 #include "errors.hpp"
 #include "person_lock.hpp"
@@ -88,13 +89,23 @@ void on_primary(Relation rel, const pp::rules::Columns &cols, HeapTuple row, pp:
 	int32 location_pk = DatumGetInt32(heap_getattr(row, cols.target_pk, desc, &isnull));
 	bool is_insert = event == pp::rules::PrimaryEvent::inserted;
 
-	// Whoever changes the current primary holds the person lock too, so a
-	// promoter that waits for that row while holding the lock is never
-	// waited for in return (no deadlock between demote-then-promote
-	// transactions and concurrent promoters).
-	pp::lock_person(person_pk);
-	if (event == pp::rules::PrimaryEvent::touched)
+	// Lock order: a row's own lock (taken by the executor), then the person
+	// lock, then the current primary's row (the demotion). A writer that
+	// changes the current primary takes the person lock only when it is
+	// free: holding it keeps a later promotion in the same transaction from
+	// queueing behind a promoter, and waiting for it while holding the
+	// primary row would deadlock with a promoter that holds the lock and
+	// waits for that row.
+	if (event == pp::rules::PrimaryEvent::touched) {
+		pp::try_lock_person(person_pk);
 		return;
+	}
+	// An INSERT of a pair that already has an active row never promotes
+	// (ON CONFLICT's UPDATE decides): no lock, so an upsert holding nothing
+	// never queues for the person while a promoter waits for that row.
+	if (is_insert && probe(rel, cols, Probe::same_pair, person_pk, location_pk, self_pk).found)
+		return;
+	pp::lock_person(person_pk);
 	// A few rounds at most: a round only fails when the primary row got a
 	// new version (say, a label edit) between the probe and the demotion.
 	for (int round = 0; round < 5; round++) {

@@ -12,4 +12,8 @@ namespace pp {
 // foreign-key checks: application roles need no UPDATE privilege there.
 void lock_person(int32 person_pk);
 
+// Takes the person lock only if no other transaction holds it; returns
+// whether this transaction holds it now. Never waits.
+bool try_lock_person(int32 person_pk);
+
 }  // namespace pp
