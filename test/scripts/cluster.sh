@@ -39,5 +39,5 @@ cluster_start() {
 	as_cluster_owner "$PG_BINDIR/pg_ctl" -D "$PP_CLUSTER_DIR/data" -l "$PP_CLUSTER_DIR/server.log" \
 		-o "$opts" -w start >/dev/null
 	export PGHOST="$PP_CLUSTER_DIR" PGPORT="$port" PGUSER=postgres PGDATABASE=postgres
-	PP_SERVER_LOG="$PP_CLUSTER_DIR/server.log"
+	export PP_SERVER_LOG="$PP_CLUSTER_DIR/server.log"
 }
