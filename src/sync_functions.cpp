@@ -9,7 +9,9 @@
 //   4. read the page's active rows with one query;
 //   5. diff in the pure core (sync_diff), rows that stay get no write;
 //   6. apply: one soft-delete UPDATE, one UPDATE per kind of change, one
-//      INSERT ... SELECT FROM unnest, each only when it has rows;
+//      INSERT ... SELECT FROM unnest, each only when it has rows; every
+//      statement names the page's people (person_pk = ANY), so on Citus it
+//      stays on their shards (DESIGN §7);
 //   7. return the page's active rows: the rows that stayed (from step 4)
 //      and the rows the writes returned, sorted here; no second read.
 // Everything a client can get wrong is found in steps 1-2, before any write;
@@ -351,8 +353,9 @@ void apply_media(FunctionCallInfo fcinfo, SyncPage *page, Datum people) {
 		1, {INT4ARRAYOID}, nullptr, InvalidOid};
 	static pp::spi::Statement soft_delete = {
 		"UPDATE core_api.person_media SET deleted_at = pg_catalog.now()"
-		" WHERE pk OPERATOR(pg_catalog.=) ANY ($1) AND deleted_at IS NULL",
-		1, {INT4ARRAYOID}, nullptr, InvalidOid};
+		" WHERE person_pk OPERATOR(pg_catalog.=) ANY ($2) AND pk OPERATOR(pg_catalog.=) ANY ($1)"
+		" AND deleted_at IS NULL",
+		2, {INT4ARRAYOID, INT4ARRAYOID}, nullptr, InvalidOid};
 	// ON CONFLICT: link_person_media takes no person lock and may have linked
 	// the pair meanwhile; the pair is then active, as the input wants.
 	static pp::spi::Statement insert = {
@@ -385,8 +388,8 @@ void apply_media(FunctionCallInfo fcinfo, SyncPage *page, Datum people) {
 	Result result = {page_alloc<OutRow>(page, plan.n_kept + plan.n_insert), 0, true};
 	gather(page, &result, rows_before, plan.kept_rows, plan.n_kept);
 	if (plan.n_delete > 0) {
-		args[0] = int4_array(page, plan.delete_pks, plan.n_delete);
-		pp::spi::execute(soft_delete, args, nullptr, false);
+		Datum dargs[2] = {int4_array(page, plan.delete_pks, plan.n_delete), people};
+		pp::spi::execute(soft_delete, dargs, nullptr, false);
 	}
 	SPITupleTable *inserted = nullptr;
 	if (plan.n_insert > 0) {
@@ -404,9 +407,10 @@ void apply_media(FunctionCallInfo fcinfo, SyncPage *page, Datum people) {
 
 // -- locations ----------------------------------------------------------------
 
-// Runs `stmt` (pk, label, is_primary, is_legal arrays) for the changes and
-// gathers the rows it returns; returns its result set.
-SPITupleTable *update_locations(const SyncPage *page, pp::spi::Statement &stmt,
+// Runs `stmt` (pk, label, is_primary, is_legal arrays, and the page's
+// people) for the changes and gathers the rows it returns; returns its
+// result set.
+SPITupleTable *update_locations(const SyncPage *page, pp::spi::Statement &stmt, Datum people,
                                 const pp::sync::LocationChange *changes, size_t n, Result *result) {
 	if (n == 0)
 		return nullptr;
@@ -420,8 +424,8 @@ SPITupleTable *update_locations(const SyncPage *page, pp::spi::Statement &stmt,
 		primary[i] = changes[i].is_primary;
 		legal[i] = changes[i].is_legal;
 	}
-	Datum args[4] = {int4_array(page, pks, n), text_array(page, labels, n), bool_array(page, primary, n),
-	                 bool_array(page, legal, n)};
+	Datum args[5] = {int4_array(page, pks, n), text_array(page, labels, n), bool_array(page, primary, n),
+	                 bool_array(page, legal, n), people};
 	pp::spi::execute(stmt, args, nullptr, false);
 	gather_written(page, result, n);
 	return SPI_tuptable;
@@ -435,16 +439,18 @@ void apply_locations(FunctionCallInfo fcinfo, SyncPage *page, Datum people) {
 		1, {INT4ARRAYOID}, nullptr, InvalidOid};
 	static pp::spi::Statement soft_delete = {
 		"UPDATE core_api.person_locations SET deleted_at = pg_catalog.now()"
-		" WHERE pk OPERATOR(pg_catalog.=) ANY ($1) AND deleted_at IS NULL",
-		1, {INT4ARRAYOID}, nullptr, InvalidOid};
+		" WHERE person_pk OPERATOR(pg_catalog.=) ANY ($2) AND pk OPERATOR(pg_catalog.=) ANY ($1)"
+		" AND deleted_at IS NULL",
+		2, {INT4ARRAYOID, INT4ARRAYOID}, nullptr, InvalidOid};
 	static pp::spi::Statement update = {
 		"UPDATE core_api.person_locations AS t"
 		" SET label = u.label, is_primary = u.is_primary, is_legal = u.is_legal"
 		" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
 		" pg_catalog.unnest($4)) AS u (pk, label, is_primary, is_legal)"
-		" WHERE t.pk OPERATOR(pg_catalog.=) u.pk AND t.deleted_at IS NULL"
+		" WHERE t.person_pk OPERATOR(pg_catalog.=) ANY ($5) AND t.pk OPERATOR(pg_catalog.=) u.pk"
+		" AND t.deleted_at IS NULL"
 		" RETURNING t.pk, t.person_pk, t.location_pk, t.created_at, t, t.label, t.is_primary, t.is_legal",
-		4, {INT4ARRAYOID, TEXTARRAYOID, BOOLARRAYOID, BOOLARRAYOID}, nullptr, InvalidOid};
+		5, {INT4ARRAYOID, TEXTARRAYOID, BOOLARRAYOID, BOOLARRAYOID, INT4ARRAYOID}, nullptr, InvalidOid};
 	static pp::spi::Statement insert = {
 		"INSERT INTO core_api.person_locations AS t (person_pk, location_pk, label, is_primary, is_legal)"
 		" SELECT u.person_pk, u.location_pk, u.label, u.is_primary, u.is_legal"
@@ -488,11 +494,11 @@ void apply_locations(FunctionCallInfo fcinfo, SyncPage *page, Datum people) {
 	// demoted before the new one is promoted or inserted, so the primary
 	// index never sees two and the trigger's demotion finds nothing to do.
 	if (plan.n_delete > 0) {
-		args[0] = int4_array(page, plan.delete_pks, plan.n_delete);
-		pp::spi::execute(soft_delete, args, nullptr, false);
+		Datum dargs[2] = {int4_array(page, plan.delete_pks, plan.n_delete), people};
+		pp::spi::execute(soft_delete, dargs, nullptr, false);
 	}
-	SPITupleTable *changed = update_locations(page, update, plan.changes, plan.n_changes, &result);
-	SPITupleTable *promoted = update_locations(page, update, plan.promotions, plan.n_promotions, &result);
+	SPITupleTable *changed = update_locations(page, update, people, plan.changes, plan.n_changes, &result);
+	SPITupleTable *promoted = update_locations(page, update, people, plan.promotions, plan.n_promotions, &result);
 	SPITupleTable *inserted = nullptr;
 	if (plan.n_insert > 0) {
 		size_t n = plan.n_insert;
