@@ -67,3 +67,7 @@ SELECT * FROM person_pivots.set_primary_location(:p1, :l2);
 \echo :LAST_ERROR_SQLSTATE
 RESET person_pivots.primary_conflict;
 RESET ROLE;
+-- the computed field with a NULL row (outer join, LATERAL): no rows, no crash
+SELECT count(*) FROM person_pivots.primary_location(NULL);
+SELECT p.pk, l.location_pk FROM (VALUES (1)) v (x)
+  LEFT JOIN core_api.people p ON false LEFT JOIN LATERAL person_pivots.primary_location(p) l ON true;

@@ -72,3 +72,24 @@ SELECT person_pk, count(*) FROM core_api.person_media GROUP BY 1 ORDER BY 1;
 SELECT person_pk, count(*) FROM core_api.person_locations GROUP BY 1 ORDER BY 1;
 SELECT person_pivots.purge_person('11111111-0000-0000-0000-00000000000f');
 \echo :LAST_ERROR_SQLSTATE
+-- purge_person's DELETEs run as the tables' owner in a restricted
+-- operation: an owner's trigger cannot borrow the function owner's rights
+SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pp_table_owner') AS need_owner \gset
+\if :need_owner
+CREATE ROLE pp_table_owner;
+\endif
+GRANT USAGE, CREATE ON SCHEMA core_api TO pp_table_owner;
+ALTER TABLE core_api.person_media OWNER TO pp_table_owner;
+INSERT INTO core_api.person_media (person_pk, media_pk) VALUES (3, 2);
+SET ROLE pp_table_owner;
+CREATE FUNCTION core_api.escalate() RETURNS trigger LANGUAGE plpgsql AS
+  $$ BEGIN EXECUTE 'ALTER ROLE pp_table_owner SUPERUSER'; RETURN OLD; END $$;
+CREATE TRIGGER escalate BEFORE DELETE ON core_api.person_media FOR EACH ROW EXECUTE FUNCTION core_api.escalate();
+RESET ROLE;
+SELECT person_pivots.purge_person('11111111-0000-0000-0000-000000000003');
+SELECT rolsuper AS owner_became_superuser FROM pg_roles WHERE rolname = 'pp_table_owner';
+DROP TRIGGER escalate ON core_api.person_media;
+DROP FUNCTION core_api.escalate();
+SELECT person_pivots.purge_person('11111111-0000-0000-0000-000000000003') AS removed_as_owner;
+ALTER TABLE core_api.person_media OWNER TO CURRENT_USER;
+REVOKE ALL ON SCHEMA core_api FROM pp_table_owner;

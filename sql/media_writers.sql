@@ -94,6 +94,11 @@ INSERT INTO core_api.person_media (person_pk, media_pk) VALUES (1, 4);
 SET ROLE pp_app;
 INSERT INTO core_api.person_media (person_pk, media_pk) VALUES (4, 1);
 INSERT INTO core_api.person_media (person_pk, media_pk) VALUES (4, 4) RETURNING person_pk, media_pk;
+-- a NULL endpoint is the NOT NULL constraint's error (23502)
+\set VERBOSITY terse
+INSERT INTO core_api.person_media (person_pk, media_pk) VALUES (NULL, 1);
+\set VERBOSITY default
+\echo :LAST_ERROR_SQLSTATE
 -- a missing endpoint is named before the foreign key would fire
 INSERT INTO core_api.person_media (person_pk, media_pk) VALUES (99, 1);
 \echo :LAST_ERROR_SQLSTATE

@@ -132,10 +132,12 @@ PP_FUNCTION(primary_location) {
 		"SELECT * FROM core_api.person_locations WHERE person_pk OPERATOR(pg_catalog.=) $1"
 		" AND is_primary AND deleted_at IS NULL",
 		1, {INT4OID}, nullptr, InvalidOid};
+	pp::api::begin_rows(fcinfo);
+	if (PG_ARGISNULL(0))
+		return (Datum)0;  // a NULL person (outer join, LATERAL) has no primary
 	HeapTupleHeader person = PG_GETARG_HEAPTUPLEHEADER(0);
 	bool isnull;
 	Datum pk = GetAttributeByName(person, "pk", &isnull);
-	pp::api::begin_rows(fcinfo);
 	if (isnull)
 		return (Datum)0;
 	SPI_connect();

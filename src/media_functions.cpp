@@ -70,9 +70,11 @@ PP_FUNCTION(person_active_media) {
 	return pp::api::person_rows(fcinfo, active);
 }
 
-// Erasure: physical removal of every pivot row of one person. Runs as the
-// tables' owner (SECURITY DEFINER), which the triggers let remove rows, and
-// leaves a LOG line naming the person, the count and the calling role.
+// Erasure: physical removal of every pivot row of one person. SECURITY
+// DEFINER (EXECUTE only for the roles the DBA grants it); the DELETEs run as
+// each table's owner in a restricted operation, which the triggers let
+// remove rows. It leaves a LOG line naming the person, the count and the
+// session user.
 PP_FUNCTION(purge_person) {
 	static pp::spi::Statement person = {
 		"SELECT pk FROM {people} WHERE person_id OPERATOR(pg_catalog.=) $1", 1, {UUIDOID}, nullptr, InvalidOid};
@@ -89,8 +91,13 @@ PP_FUNCTION(purge_person) {
 		throw pp::errors::person_not_found(pp::api::uuid_text(person_id));
 	bool isnull;
 	args[0] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	int64 removed = static_cast<int64>(pp::spi::execute(purge_media, args, nullptr, false));
-	removed += static_cast<int64>(pp::spi::execute(purge_locations, args, nullptr, false));
+	// As each table's owner, restricted: the owner is what lets the triggers
+	// remove rows, and the tables' own triggers must never run with the
+	// rights of this function's owner (a superuser).
+	int64 removed = static_cast<int64>(pp::spi::execute_as(
+		pp::host::relation_owner(pp::host::core_api_relid("person_media")), purge_media, args, nullptr, false));
+	removed += static_cast<int64>(pp::spi::execute_as(
+		pp::host::relation_owner(pp::host::core_api_relid("person_locations")), purge_locations, args, nullptr, false));
 	SPI_finish();
 	ereport(LOG, (errmsg("person_pivots: purge_person removed %lld pivot rows of person %s",
 	                     static_cast<long long>(removed), pp::api::uuid_text(person_id)),

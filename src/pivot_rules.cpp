@@ -206,7 +206,9 @@ HeapTuple on_insert(StatementState *st, const PivotTable &table, Relation rel, H
 		patch.set(c.created_at, now, false);  // verbatim, except what NOT NULL would reject
 	}
 	row = patch.apply(row, desc);
-	check_workspace(st, table, int4_attr(row, desc, c.person_pk), int4_attr(row, desc, c.target_pk));
+	// A NULL endpoint is the NOT NULL constraint's to report (23502).
+	if (!is_null(row, desc, c.person_pk) && !is_null(row, desc, c.target_pk))
+		check_workspace(st, table, int4_attr(row, desc, c.person_pk), int4_attr(row, desc, c.target_pk));
 	if (on_promote && becomes_active_primary(row, desc, c))
 		on_promote(rel, c, row, PrimaryEvent::inserted);
 	return row;

@@ -48,7 +48,7 @@ uint64 execute_as(Oid role, Statement &stmt, const Datum *values, const char *nu
 	Oid saved_user;
 	int saved_sec;
 	GetUserIdAndSecContext(&saved_user, &saved_sec);
-	SetUserIdAndSecContext(role, saved_sec | SECURITY_LOCAL_USERID_CHANGE);
+	SetUserIdAndSecContext(role, saved_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
 	uint64 n = execute(stmt, values, nulls, read_only, limit);
 	// On error, transaction abort restores the user id.
 	SetUserIdAndSecContext(saved_user, saved_sec);

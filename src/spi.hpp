@@ -20,8 +20,10 @@ struct Statement {
 // Executes `stmt` (SPI must be connected). Returns SPI_processed.
 uint64 execute(Statement &stmt, const Datum *values, const char *nulls, bool read_only, long limit = 0);
 
-// Runs `stmt` as `role` (e.g. the owner of the people table, as the
-// foreign-key checks do), restoring the caller's identity afterwards.
+// Runs `stmt` as `role` in a security-restricted operation (as REFRESH
+// MATERIALIZED VIEW runs as the view's owner): triggers that fire run with
+// that role's rights, never the caller's. The caller's identity is back
+// afterwards (and after an error, through transaction abort).
 uint64 execute_as(Oid role, Statement &stmt, const Datum *values, const char *nulls, bool read_only,
                   long limit = 0);
 
