@@ -3,9 +3,10 @@
 //
 // Race-freedom: every promotion takes the person lock (person_lock.hpp)
 // after its own row's lock, so promoters of one person queue up. The
-// current primary is then found through the primary index with
-// SnapshotSelf, which sees what the previous lock holder committed and what
-// this statement already wrote; only when there is one does an SPI UPDATE
+// current primary is then found through the primary index with a dirty
+// snapshot, which sees what the previous lock holder committed, what this
+// statement already wrote, and writes still in progress (waited for); only
+// when there is one does an SPI UPDATE
 // (by ctid, so no cached plan can turn into a scan) demote it. A bulk load
 // of new people runs no SPI at all.
 #include "boundary.hpp"
@@ -27,6 +28,7 @@ struct Found {
 	bool found;
 	ItemPointerData tid;
 	int32 location_pk;
+	TransactionId in_progress;  // another transaction is writing this row (or Invalid)
 };
 
 enum class Probe { other_primary, same_pair };
@@ -36,7 +38,7 @@ enum class Probe { other_primary, same_pair };
 // (person, location) other than `self_pk`, via uniq_person_locations_active_pair.
 Found probe(Relation rel, const pp::rules::Columns &cols, Probe what, int32 person_pk, int32 location_pk,
             int32 self_pk) {
-	Found out = {false, {}, 0};
+	Found out = {false, {}, 0, InvalidTransactionId};
 	const char *index_name = what == Probe::other_primary ? "uniq_person_locations_primary_person"
 	                                                      : "uniq_person_locations_active_pair";
 	Oid index_oid = get_relname_relid(index_name, RelationGetNamespace(rel));
@@ -47,19 +49,30 @@ Found probe(Relation rel, const pp::rules::Columns &cols, Probe what, int32 pers
 	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(person_pk));
 	ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(location_pk));
 	int nkeys = what == Probe::other_primary ? 1 : 2;
-	IndexScanDesc scan = index_beginscan(rel, index, SnapshotSelf, nkeys, 0);
+	// A dirty snapshot sees what is committed, what this transaction wrote
+	// (this command included), and versions other transactions are still
+	// writing, naming those transactions: a writer that changed the current
+	// primary without the person lock is waited for, not missed.
+	// The same-pair probe must not count a pair row another transaction may
+	// still roll back, so it sees committed rows and this transaction's only.
+	SnapshotData dirty;
+	InitDirtySnapshot(dirty);
+	Snapshot snapshot = what == Probe::other_primary ? &dirty : SnapshotSelf;
+	IndexScanDesc scan = index_beginscan(rel, index, snapshot, nkeys, 0);
 	index_rescan(scan, keys, nkeys, NULL, 0);
 	TupleTableSlot *slot = table_slot_create(rel, NULL);
 	while (!out.found && index_getnext_slot(scan, ForwardScanDirection, slot)) {
 		// The partial index's predicate held for the version it was built
-		// from; check the version SnapshotSelf returns.
+		// from; check the version the snapshot returns.
 		bool isnull, deleted_null;
 		int32 pk = DatumGetInt32(slot_getattr(slot, cols.pk, &isnull));
 		bool primary = DatumGetBool(slot_getattr(slot, cols.is_primary, &isnull));
 		slot_getattr(slot, cols.deleted_at, &deleted_null);
 		if (pk == self_pk || !deleted_null || (what == Probe::other_primary && !primary))
 			continue;
-		out = {true, slot->tts_tid, DatumGetInt32(slot_getattr(slot, cols.target_pk, &isnull))};
+		TransactionId writer = what != Probe::other_primary ? InvalidTransactionId
+		                       : TransactionIdIsValid(dirty.xmin) ? dirty.xmin : dirty.xmax;
+		out = {true, slot->tts_tid, DatumGetInt32(slot_getattr(slot, cols.target_pk, &isnull)), writer};
 	}
 	ExecDropSingleTupleTableSlot(slot);
 	index_endscan(scan);
@@ -106,12 +119,17 @@ void on_primary(Relation rel, const pp::rules::Columns &cols, HeapTuple row, pp:
 	if (is_insert && probe(rel, cols, Probe::same_pair, person_pk, location_pk, self_pk).found)
 		return;
 	pp::lock_person(person_pk);
-	// A few rounds at most: a round only fails when the primary row got a
-	// new version (say, a label edit) between the probe and the demotion.
-	for (int round = 0; round < 5; round++) {
+	// Each round that does not finish waited for another transaction to end
+	// (or saw the primary get a new version between probe and demotion), so
+	// the loop makes progress; the bound only guards against a pathology.
+	for (int round = 0; round < 100; round++) {
 		Found current = probe(rel, cols, Probe::other_primary, person_pk, location_pk, self_pk);
 		if (!current.found)
 			return;
+		if (TransactionIdIsValid(current.in_progress)) {
+			XactLockTableWait(current.in_progress, rel, &current.tid, XLTW_None);
+			continue;
+		}
 		// An INSERT whose pair already has an active row will not insert: it
 		// fails on the pair, or ON CONFLICT takes over (DO NOTHING changes
 		// nothing; DO UPDATE fires the UPDATE trigger, which decides then).
