@@ -16,14 +16,18 @@ source test/scripts/cluster.sh
 
 # -- sizes and settings ---------------------------------------------------------
 if [ -n "${BENCH_QUICK:-}" ]; then
-	INSERT_ROWS=100000 SYNC_PEOPLE=2000 MEM_PEOPLE=5000 PGBENCH_SECONDS=6 REPS=${BENCH_REPS:-1}
+	INSERT_ROWS=100000 SYNC_PEOPLE=2000 MEM_PEOPLE=5000 PGBENCH_SECONDS=6 REPS=${BENCH_REPS:-1} SYNC_REPS=1
 else
 	INSERT_ROWS=1000000 SYNC_PEOPLE=10000 MEM_PEOPLE=50000 PGBENCH_SECONDS=30 REPS=${BENCH_REPS:-3}
+	SYNC_REPS=$((REPS + 2))  # sync runs are short: two more
 fi
 PAGE_SIZE=500             # people per sync page
 SYNC_VERSION=5            # the sync run goes from media window 4 to 5
 PEOPLE=$((INSERT_ROWS / 2 > MEM_PEOPLE ? INSERT_ROWS / 2 : MEM_PEOPLE))
-MEDIA=100000
+# person_media: every inserted link names a different media (the worst case
+# for the extension's per-statement entity cache; people repeat, 20 links
+# each). person_locations: 100k locations, each in about 10 links.
+MEDIA=$((INSERT_ROWS > 100000 ? INSERT_ROWS : 100000))
 LOCATIONS=100000
 PG_PEOPLE=10000           # pgbench: people with 5 locations each
 PG_CLIENTS=8
@@ -169,11 +173,11 @@ use_rules person_locations ext
 # starts from the same state and ends in the same state. The table keeps
 # the extension's triggers for every contender: the rules hold for every
 # writer, and what differs is only how the page is synced.
-make_script() { # make_script <kind> <first person> <people> <file>
+make_script() { # make_script <kind> <first person> <people> <page size> <file>
 	psql -At -v kind="$1" -v version="$SYNC_VERSION" -v first_person="$2" -v sync_people="$3" \
-		-v page_size="$PAGE_SIZE" -v media="$MEDIA" -f bench/sync_pages.sql -o "$4"
+		-v page_size="$4" -v media="$MEDIA" -f bench/sync_pages.sql -o "$5"
 	if [ "$1" = sql ]; then
-		{ cat bench/baselines/sync_media_sql.sql; cat "$4"; } >"$4.tmp" && mv "$4.tmp" "$4"
+		{ cat bench/baselines/sync_media_sql.sql; cat "$5"; } >"$5.tmp" && mv "$5.tmp" "$5"
 	fi
 }
 load_sync_state() { # load_sync_state <first person> <people>
@@ -203,10 +207,10 @@ SQL
 
 SYNC_KINDS=(batch single sql plpgsql)
 for kind in "${SYNC_KINDS[@]}"; do
-	make_script "$kind" 1 "$SYNC_PEOPLE" "$WORK/sync_$kind.sql"
+	make_script "$kind" 1 "$SYNC_PEOPLE" "$PAGE_SIZE" "$WORK/sync_$kind.sql"
 done
 log "sync scripts: $(du -ch "$WORK"/sync_*.sql | tail -1 | cut -f1)"
-for ((rep = 1; rep <= REPS; rep++)); do
+for ((rep = 1; rep <= SYNC_REPS; rep++)); do
 	for kind in $(rotate "$rep" "${SYNC_KINDS[@]}"); do
 		load_sync_state 1 "$SYNC_PEOPLE"
 		timed sync "$kind" "$rep" "$WORK/sync_$kind.sql"
@@ -236,7 +240,7 @@ watch_memory() { # watch_memory <pid file> <result file>: peak and start RssAnon
 	echo "$peak $start" >"$2"
 }
 for kind in batch sql; do
-	make_script "$kind" 1 "$MEM_PEOPLE" "$WORK/mem_$kind.sql"
+	make_script "$kind" 1 "$MEM_PEOPLE" "$MEM_PEOPLE" "$WORK/mem_$kind.sql"
 	load_sync_state 1 "$MEM_PEOPLE"
 	rm -f "$WORK/pid" "$WORK/mem"
 	watch_memory "$WORK/pid" "$WORK/mem" &
