@@ -10,7 +10,7 @@ server_major() {
 need=()
 major=$(server_major || true)
 [ -n "$major" ] || need+=(postgresql postgresql-contrib)
-for pkg in g++ make cmake libboost-dev libgtest-dev libbenchmark-dev gnuplot-nox; do
+for pkg in g++ make cmake libboost-dev libgtest-dev libbenchmark-dev gnuplot-nox python3 git; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need+=("$pkg")
 done
 if [ -n "$major" ]; then
