@@ -14,6 +14,9 @@ as_cluster_owner() {
 }
 
 cluster_stop() {
+	# Only the shell that started the cluster stops it: the shell tests of
+	# make test inherit PP_CLUSTER_DIR and must leave it running.
+	[ "${PP_CLUSTER_OWNER_PID:-}" = "$$" ] || return 0
 	if [ -n "${PP_CLUSTER_DIR:-}" ] && [ -d "$PP_CLUSTER_DIR/data" ]; then
 		as_cluster_owner "$PG_BINDIR/pg_ctl" -D "$PP_CLUSTER_DIR/data" -m immediate stop >/dev/null 2>&1 || true
 		if [ -n "${PP_KEEP_LOG:-}" ] && [ -f "$PP_CLUSTER_DIR/server.log" ]; then
@@ -26,6 +29,8 @@ cluster_stop() {
 
 # cluster_start [extra postgres -c settings...]
 cluster_start() {
+	# exported: the shell tests make test runs see that a cluster of ours is up
+	export PP_CLUSTER_DIR PP_CLUSTER_OWNER_PID=$$
 	PP_CLUSTER_DIR=$(mktemp -d /tmp/person_pivots.XXXXXX)
 	chmod 755 "$PP_CLUSTER_DIR"
 	[ "$(id -u)" -eq 0 ] && chown postgres: "$PP_CLUSTER_DIR"
@@ -40,4 +45,14 @@ cluster_start() {
 		-o "$opts" -w start >/dev/null
 	export PGHOST="$PP_CLUSTER_DIR" PGPORT="$port" PGUSER=postgres PGDATABASE=postgres
 	export PP_SERVER_LOG="$PP_CLUSTER_DIR/server.log"
+}
+
+# For scripts that run inside make test or alone: use the throwaway cluster
+# make test started, else start one. A PGHOST of the user's own is never
+# reason enough to connect: only a cluster this harness started is used.
+cluster_ensure() {
+	if [ -n "${PP_CLUSTER_DIR:-}" ] && [ -d "$PP_CLUSTER_DIR/data" ]; then
+		return 0
+	fi
+	cluster_start "$@"
 }

@@ -12,11 +12,13 @@
 # Optional: PP_BULK_PEOPLE (default 1000000), PP_BULK_TWICE (default 50000).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source test/scripts/cluster.sh
+cluster_ensure
 
 people=${PP_BULK_PEOPLE:-1000000}
 twice=${PP_BULK_TWICE:-50000}
 db=pp_bulk_locks_$$
-trap 'dropdb --if-exists "$db" >/dev/null 2>&1 || true' EXIT
+trap 'dropdb --if-exists "$db" >/dev/null 2>&1 || true; cluster_stop' EXIT
 
 fail() {
 	echo "FAIL: $*"

@@ -13,10 +13,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-if [ -z "${PGHOST:-}" ]; then
-	source test/scripts/cluster.sh
-	cluster_start
-fi
+source test/scripts/cluster.sh
+cluster_ensure
 bindir=$(pg_config --bindir)
 src=pp_dump_src_$$
 plain=pp_dump_plain_$$

@@ -13,6 +13,8 @@
 # is_primary = true, and label edits of the current primary.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source test/scripts/cluster.sh
+cluster_ensure
 
 seconds=${PP_LOAD_SECONDS:-10}
 clients=${PP_LOAD_CLIENTS:-8}
@@ -24,7 +26,7 @@ cleanup() {
 	dropdb --if-exists "$db" >/dev/null 2>&1 || true
 	rm -rf "$work"
 }
-trap cleanup EXIT
+trap 'cleanup; cluster_stop' EXIT
 
 fail() {
 	echo "FAIL: $*"

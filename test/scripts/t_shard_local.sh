@@ -21,10 +21,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-if [ -z "${PGHOST:-}" ]; then
-	source test/scripts/cluster.sh
-	cluster_start
-fi
+source test/scripts/cluster.sh
+cluster_ensure
 bindir=$(pg_config --bindir)
 db=pp_shard_local_$$
 work=$(mktemp -d /tmp/pp_shard_local.XXXXXX)

@@ -12,10 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-if [ -z "${PGHOST:-}" ]; then
-	source test/scripts/cluster.sh
-	cluster_start
-fi
+source test/scripts/cluster.sh
+cluster_ensure
 bindir=$(pg_config --bindir)
 fresh=pp_upgrade_fresh_$$
 work=$(mktemp -d /tmp/pp_upgrade.XXXXXX)
