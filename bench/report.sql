@@ -30,6 +30,12 @@ CREATE FUNCTION pg_temp.t(s text, c text) RETURNS text LANGUAGE sql STABLE
 CREATE FUNCTION pg_temp.r(s text, a text, b text, digits int DEFAULT 2) RETURNS text LANGUAGE sql STABLE
   RETURN format('%s (%s)', pg_temp.x(pg_temp.best(s, a) / pg_temp.best(s, b), digits),
                 pg_temp.x(pg_temp.best(s || '_wall', a) / pg_temp.best(s || '_wall', b), digits));
+-- a/b of the CPU times of each repetition (runs of one repetition are
+-- minutes apart at most), in repetition order: the spread shows the noise
+CREATE FUNCTION pg_temp.reps(s text, a text, b text) RETURNS text LANGUAGE sql STABLE
+  RETURN (SELECT string_agg(pg_temp.x(x.value / y.value), ', ' ORDER BY x.rep)
+            FROM bench.results x JOIN bench.results y USING (section, rep)
+           WHERE x.section = s AND x.contender = a AND y.contender = b);
 -- PL/pgSQL's overhead over bare divided by the extension's, CPU (wall)
 CREATE FUNCTION pg_temp.overhead(bare numeric, plpgsql numeric, ext numeric) RETURNS text LANGUAGE sql IMMUTABLE
   RETURN CASE WHEN ext <= bare THEN 'ext <= bare' ELSE pg_temp.x((plpgsql - bare) / (ext - bare), 1) END;
@@ -97,20 +103,24 @@ SELECT format(E'## Bulk INSERT ... SELECT of %s rows, as the application role\n\
   '(bare: none; PL/pgSQL: bench/baselines/plpgsql_triggers.sql, checked to behave like the extension). '
   'Overhead = time - bare.\n\n'
   '| table | bare | PL/pgSQL triggers | extension | PL/pgSQL / bare | extension / bare | '
-  'PL/pgSQL overhead / extension overhead |\n|---|---:|---:|---:|---:|---:|---:|', :'insert_rows');
-SELECT format('| %s | %s | %s | %s | %s | %s | %s |', title,
+  'PL/pgSQL overhead / extension overhead | extension / bare, each repetition (CPU) |\n'
+  '|---|---:|---:|---:|---:|---:|---:|---:|', :'insert_rows');
+SELECT format('| %s | %s | %s | %s | %s | %s | %s | %s |', title,
               pg_temp.t(section, 'bare'), pg_temp.t(section, 'plpgsql'), pg_temp.t(section, 'ext'),
               pg_temp.r(section, 'plpgsql', 'bare'), pg_temp.r(section, 'ext', 'bare', 3),
-              format('%s (%s)', pg_temp.overhead(bare, plpgsql, ext), pg_temp.overhead(bare_wall, plpgsql_wall, ext_wall)))
+              format('%s (%s)', pg_temp.overhead(bare, plpgsql, ext), pg_temp.overhead(bare_wall, plpgsql_wall, ext_wall)),
+              pg_temp.reps(section, 'ext', 'bare'))
   FROM inserts ORDER BY n;
 
 SELECT format(E'\n## Sync: %s people x 20 media, 10%% churn, pages of %s people\n\n'
   'One run syncs every person once (%s transactions, one per page) from the same starting state '
   '(20 active and 8 soft-deleted links per person) and must reach the same end state (checked). '
   'The table keeps the extension''s triggers for every contender: what differs is how a page is synced.\n\n'
-  '| contender | seconds per run | time / batch function |\n|---|---:|---:|',
+  '| contender | seconds per run | time / batch function | time / batch, each repetition (CPU) |\n'
+  '|---|---:|---:|---:|',
   :'sync_people', :'page_size', ceil(:'sync_people'::numeric / :'page_size'::numeric));
-SELECT format('| %s | %s | %s |', c.title, pg_temp.t('sync', c.contender), pg_temp.r('sync', c.contender, 'batch'))
+SELECT format('| %s | %s | %s | %s |', c.title, pg_temp.t('sync', c.contender), pg_temp.r('sync', c.contender, 'batch'),
+              pg_temp.reps('sync', c.contender, 'batch'))
   FROM (VALUES (1, 'batch', 'person_pivots.sync_person_media_batch, one call per page'),
                (2, 'single', 'person_pivots.sync_person_media, one call (statement) per person'),
                (3, 'sql', 'set-based SQL, one prepared statement per page (bench/baselines/sync_media_sql.sql)'),

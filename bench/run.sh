@@ -7,6 +7,7 @@
 # timing. Environment:
 #   BENCH_QUICK=1     small sizes, one repetition, 5 s pgbench (smoke run)
 #   BENCH_REPS=n      repetitions of each timed measurement (default 3)
+#   BENCH_SECTIONS=.. the parts to run (default "insert sync memory pgbench")
 #   BENCH_PERF=1      then profile the extension's bulk inserts with perf
 #                     (bench/results/profile.txt: where the backend's time goes)
 #   BENCH_OUT=dir     where to write the results (default bench/results)
@@ -43,6 +44,9 @@ RAW="$WORK/raw.tsv"
 : >"$RAW"
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+
+SECTIONS=" ${BENCH_SECTIONS:-insert sync memory pgbench} "
+want() { [[ "$SECTIONS" == *" $1 "* ]]; }
 
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -157,6 +161,7 @@ insert_run() { # insert_run <section> <contender> <rep>
 	[ "$got" = "$want" ] || { echo "bench: $section/$contender left rows/primaries $got, not $want" >&2; exit 1; }
 }
 
+if want insert; then
 for section in ins_media ins_loc10 ins_loc50; do
 	for ((rep = 1; rep <= REPS; rep++)); do
 		for contender in $(rotate "$rep" bare plpgsql ext); do
@@ -167,6 +172,7 @@ done
 psql -c "TRUNCATE core_api.person_locations RESTART IDENTITY"
 use_rules person_media ext
 use_rules person_locations ext
+fi
 
 # -- 2. sync --------------------------------------------------------------------------
 # SYNC_PEOPLE people x 20 media, pages of PAGE_SIZE, 10% churn: each run
@@ -205,6 +211,7 @@ SQL
 	[ "$bad" -eq 0 ] || { echo "bench: $3 left a wrong person_media state ($bad differences)" >&2; exit 1; }
 }
 
+if want sync; then
 SYNC_KINDS=(batch single sql plpgsql)
 for kind in "${SYNC_KINDS[@]}"; do
 	make_script "$kind" 1 "$SYNC_PEOPLE" "$PAGE_SIZE" "$WORK/sync_$kind.sql"
@@ -217,6 +224,7 @@ for ((rep = 1; rep <= SYNC_REPS; rep++)); do
 		check_sync_state 1 "$SYNC_PEOPLE" "sync $kind"
 	done
 done
+fi
 
 # -- 3. peak backend memory of one MEM_PEOPLE-person page ---------------------------
 # The backend's private memory (RssAnon, sampled every 5 ms from /proc)
@@ -239,6 +247,7 @@ watch_memory() { # watch_memory <pid file> <result file>: peak and start RssAnon
 	done
 	echo "$peak $start" >"$2"
 }
+if want memory; then
 for kind in batch sql; do
 	make_script "$kind" 1 "$MEM_PEOPLE" "$MEM_PEOPLE" "$WORK/mem_$kind.sql"
 	load_sync_state 1 "$MEM_PEOPLE"
@@ -260,10 +269,12 @@ for kind in batch sql; do
 	log "memory $kind: $s s, peak RssAnon $((peak / 1024)) MB (start $((start / 1024)) MB)"
 done
 psql -c "TRUNCATE core_api.person_media RESTART IDENTITY" -c "VACUUM ANALYZE core_api.person_media"
+fi
 
 # -- 4. set_primary_location under pgbench --------------------------------------------
 # PG_PEOPLE people with 5 active locations each, one primary; every
 # transaction makes a random one of a random person's locations primary.
+if want pgbench; then
 psql -v people="$PG_PEOPLE" -v locations="$LOCATIONS" <<'SQL' >/dev/null
 TRUNCATE core_api.person_locations RESTART IDENTITY;
 INSERT INTO core_api.person_locations (person_pk, location_pk, label, is_primary)
@@ -308,6 +319,7 @@ for ((round = 1; round <= PG_ROUNDS; round++)); do
 	done
 done
 use_rules person_locations ext
+fi
 
 # -- report ---------------------------------------------------------------------------
 ENV_LINE="$(nproc) CPU ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), \
@@ -323,7 +335,8 @@ psql -v raw="$RAW" -v reps="$REPS" -v insert_rows="$INSERT_ROWS" -v sync_people=
 	-v settings="${SETTINGS[*]}" -v out="$WORK" -f bench/report.sql >/dev/null
 cp "$WORK/latest.md" "$OUT/latest.md"
 cp "$RAW" "$OUT/latest.tsv"
-gnuplot -e "dir='$WORK'; out='$OUT/bench.png'" bench/plot.gp
+gnuplot -e "dir='$WORK'; out='$OUT/bench.png'" bench/plot.gp 2>"$WORK/gnuplot.log" ||
+	{ cat "$WORK/gnuplot.log" >&2; log "no chart (missing sections?)"; }
 cat "$OUT/latest.md"
 log "written: $OUT/latest.md, $OUT/latest.tsv, $OUT/bench.png"
 

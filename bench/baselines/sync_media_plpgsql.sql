@@ -54,8 +54,10 @@ BEGIN
     FROM jsonb_each(people) j (person_id, media)
     CROSS JOIN LATERAL jsonb_array_elements_text(j.media) e (id)
     JOIN core_api.people p ON p.person_id = j.person_id::uuid
-    LEFT JOIN core_api.media m ON m.media_id = e.id::uuid AND m.deleted_at IS NULL
-                              AND (ws IS NULL OR m.workspace_pk = ws);
+    -- one index probe per media id (a join lets the planner hash all media)
+    LEFT JOIN LATERAL (SELECT m.pk FROM core_api.media m
+                        WHERE m.media_id = e.id::uuid AND m.deleted_at IS NULL
+                          AND (ws IS NULL OR m.workspace_pk = ws) LIMIT 1) m ON true;
   IF missing IS NOT NULL THEN
     RAISE EXCEPTION 'media % does not exist', missing USING ERRCODE = '23503';
   END IF;

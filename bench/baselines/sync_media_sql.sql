@@ -11,10 +11,9 @@
 -- $2/$3 the (person id, media id) pairs.
 -- Tuned on the benchmark's data: the page's active rows are read once
 -- (current) through the person_pk index (= ANY of an array, which the
--- planner costs well), and the UPDATE finds its rows by pk. A first
--- version that joined the tables to the page CTE got sequential scans of
--- person_media and ran 1.5-3x slower; forcing generic or custom plans was
--- slower than the default plan cache mode with this text.
+-- planner costs well), media ids are resolved by index probes, and the
+-- UPDATE finds its rows by pk. Plain joins to the page CTE and to media
+-- got sequential scans of person_media and media (1.5-3x slower).
 PREPARE bench_sync_media(uuid[], uuid[], uuid[]) AS
 WITH page AS MATERIALIZED (
   SELECT p.pk, p.person_id FROM core_api.people p
@@ -29,7 +28,10 @@ want AS MATERIALIZED (
          COALESCE(m.pk, ('media ' || u.media_id || ' does not exist')::integer) AS media_pk
     FROM unnest($2, $3) u (person_id, media_id)
     JOIN page ON page.person_id = u.person_id
-    LEFT JOIN core_api.media m ON m.media_id = u.media_id AND m.deleted_at IS NULL),
+    -- one index probe per media id: with a million media the planner
+    -- otherwise hashes the whole media table for every page
+    LEFT JOIN LATERAL (SELECT m.pk FROM core_api.media m
+                        WHERE m.media_id = u.media_id AND m.deleted_at IS NULL LIMIT 1) m ON true),
 current AS MATERIALIZED (  -- the page's active rows, read once
   SELECT pm.pk, pm.person_pk, pm.media_pk FROM core_api.person_media pm
    WHERE pm.person_pk = ANY ((SELECT array_agg(pk) FROM page)::integer[]) AND pm.deleted_at IS NULL),
