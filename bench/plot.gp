@@ -7,8 +7,9 @@ set style data histograms
 set style fill solid 0.85 border -1
 set grid ytics
 set xtics nomirror
-set key top left
+set key top left opaque box
 set yrange [0:*]
+set offsets 0, 0, graph 0.2, 0
 set boxwidth 0.9
 
 set title "Bulk INSERT ... SELECT (backend CPU seconds, lower is better)"
