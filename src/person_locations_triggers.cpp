@@ -3,18 +3,20 @@
 //
 // Race-freedom: every promotion takes the person lock (person_lock.hpp)
 // after its own row's lock, so promoters of one person queue up. The
-// current primary is then found through the primary index with a dirty
-// snapshot, which sees what the previous lock holder committed, what this
-// statement already wrote, and writes still in progress (waited for); only
-// when there is one does an SPI UPDATE
-// (by ctid, so no cached plan can turn into a scan) demote it. A bulk load
-// of new people runs no SPI at all.
+// current primary is then found through the primary index, each row judged
+// by its newest version as a dirty snapshot sees it: what the previous lock
+// holder committed, what this statement already wrote, and writes still in
+// progress (waited for). Only when there is one does an SPI UPDATE (by ctid,
+// so no cached plan can turn into a scan) demote it. A bulk load of new
+// people runs no SPI at all.
 #include "boundary.hpp"
 #include "errors.hpp"
 #include "person_lock.hpp"
 #include "pivot_rules.hpp"
 #include "settings.hpp"
 #include "spi.hpp"
+
+#include <algorithm>
 
 extern "C" {
 #include "access/stratnum.h"
@@ -26,21 +28,43 @@ namespace {
 // An active row of the person found through one of the table's indexes.
 struct Found {
 	bool found;
-	ItemPointerData tid;
+	ItemPointerData tid;        // of the row's newest version
 	int32 location_pk;
+	bool own;                   // that version is this transaction's
 	TransactionId in_progress;  // another transaction is writing this row (or Invalid)
 };
 
-enum class Probe { other_primary, same_pair };
+enum class Index { primary, pair };
 
-// other_primary: the person's active primary other than row `self_pk`, via
-// uniq_person_locations_primary_person. same_pair: an active row of the pair
-// (person, location) other than `self_pk`, via uniq_person_locations_active_pair.
-Found probe(Relation rel, const pp::rules::Columns &cols, Probe what, int32 person_pk, int32 location_pk,
-            int32 self_pk) {
-	Found out = {false, {}, 0, InvalidTransactionId};
-	const char *index_name = what == Probe::other_primary ? "uniq_person_locations_primary_person"
-	                                                      : "uniq_person_locations_active_pair";
+// The newest version of the row whose version sits at `tid`, as a dirty
+// snapshot sees it: committed, written by this transaction, or being written
+// by another (that writer named in the snapshot's xmin or xmax).
+bool newest_version(Relation rel, TableScanDesc *tids, SnapshotData *dirty, ItemPointerData tid,
+                    TupleTableSlot *slot) {
+	if (!*tids)
+		*tids = table_beginscan_tid(rel, dirty);
+	table_tuple_get_latest_tid(*tids, &tid);
+	return table_tuple_fetch_row_version(rel, &tid, dirty, slot);
+}
+
+// The person's active primary (Index::primary, through
+// uniq_person_locations_primary_person) or the pair's active row
+// (Index::pair, through uniq_person_locations_active_pair), other than row
+// `self_pk`.
+//
+// The versions the index leads to are read with SnapshotAny and each row is
+// judged by its newest version. A dirty-snapshot index scan (what PostgreSQL's
+// own ON CONFLICT pre-check does) is not enough: an UPDATE elsewhere may move
+// the row to a new heap slot, and its new index entry may land behind this
+// scan's position (equal keys are ordered by heap TID) while the version
+// ahead of it is already dead. The older version cannot vanish meanwhile: its
+// updater is younger than this transaction's snapshot, so it is not yet
+// prunable.
+Found find_active(Relation rel, const pp::rules::Columns &cols, Index which, int32 person_pk, int32 location_pk,
+                  int32 self_pk) {
+	Found out = {false, {}, 0, false, InvalidTransactionId};
+	const char *index_name =
+		which == Index::primary ? "uniq_person_locations_primary_person" : "uniq_person_locations_active_pair";
 	Oid index_oid = get_relname_relid(index_name, RelationGetNamespace(rel));
 	if (!OidIsValid(index_oid))
 		elog(ERROR, "index \"%s\" of core_api.person_locations is missing", index_name);
@@ -48,36 +72,79 @@ Found probe(Relation rel, const pp::rules::Columns &cols, Probe what, int32 pers
 	ScanKeyData keys[2];
 	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(person_pk));
 	ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(location_pk));
-	int nkeys = what == Probe::other_primary ? 1 : 2;
-	// A dirty snapshot sees what is committed, what this transaction wrote
-	// (this command included), and versions other transactions are still
-	// writing, naming those transactions: a writer that changed the current
-	// primary without the person lock is waited for, not missed.
-	// The same-pair probe must not count a pair row another transaction may
-	// still roll back, so it sees committed rows and this transaction's only.
+	int nkeys = which == Index::primary ? 1 : 2;
+	IndexScanDesc scan = index_beginscan(rel, index, SnapshotAny, nkeys, 0);
+	index_rescan(scan, keys, nkeys, NULL, 0);
+	TupleTableSlot *version = table_slot_create(rel, NULL);
+	TupleTableSlot *newest = table_slot_create(rel, NULL);
 	SnapshotData dirty;
 	InitDirtySnapshot(dirty);
-	Snapshot snapshot = what == Probe::other_primary ? &dirty : SnapshotSelf;
-	IndexScanDesc scan = index_beginscan(rel, index, snapshot, nkeys, 0);
-	index_rescan(scan, keys, nkeys, NULL, 0);
-	TupleTableSlot *slot = table_slot_create(rel, NULL);
-	while (!out.found && index_getnext_slot(scan, ForwardScanDirection, slot)) {
-		// The partial index's predicate held for the version it was built
-		// from; check the version the snapshot returns.
-		bool isnull, deleted_null;
-		int32 pk = DatumGetInt32(slot_getattr(slot, cols.pk, &isnull));
-		bool primary = DatumGetBool(slot_getattr(slot, cols.is_primary, &isnull));
-		slot_getattr(slot, cols.deleted_at, &deleted_null);
-		if (pk == self_pk || !deleted_null || (what == Probe::other_primary && !primary))
+	TableScanDesc tids = nullptr;
+	// Rows already judged (a person has a handful of rows with many versions).
+	int32 seen[16];
+	int nseen = 0;
+	while (!out.found && index_getnext_slot(scan, ForwardScanDirection, version)) {
+		bool isnull;
+		int32 pk = DatumGetInt32(slot_getattr(version, cols.pk, &isnull));
+		if (pk == self_pk || std::find(seen, seen + nseen, pk) != seen + nseen)
 			continue;
-		TransactionId writer = what != Probe::other_primary ? InvalidTransactionId
-		                       : TransactionIdIsValid(dirty.xmin) ? dirty.xmin : dirty.xmax;
-		out = {true, slot->tts_tid, DatumGetInt32(slot_getattr(slot, cols.target_pk, &isnull)), writer};
+		// A dead version whose update chain was cut by pruning leads nowhere;
+		// the row's live version has an index entry of its own.
+		if (!newest_version(rel, &tids, &dirty, version->tts_tid, newest))
+			continue;
+		if (nseen < 16)
+			seen[nseen++] = pk;
+		bool primary = DatumGetBool(slot_getattr(newest, cols.is_primary, &isnull));
+		bool deleted_null;
+		slot_getattr(newest, cols.deleted_at, &deleted_null);
+		if (!deleted_null || (which == Index::primary && !primary))
+			continue;
+		TransactionId xmin = DatumGetTransactionId(slot_getsysattr(newest, MinTransactionIdAttributeNumber, &isnull));
+		out = {true, newest->tts_tid, DatumGetInt32(slot_getattr(newest, cols.target_pk, &isnull)),
+		       TransactionIdIsCurrentTransactionId(xmin),
+		       TransactionIdIsValid(dirty.xmin) ? dirty.xmin : dirty.xmax};
 	}
-	ExecDropSingleTupleTableSlot(slot);
+	if (tids)
+		table_endscan(tids);
+	ExecDropSingleTupleTableSlot(newest);
+	ExecDropSingleTupleTableSlot(version);
 	index_endscan(scan);
 	index_close(index, NoLock);
 	return out;
+}
+
+// Whether the pair (person, location) already has an active row other than
+// `self_pk`, which an INSERT of the pair will then not add (it fails on the
+// pair, or ON CONFLICT decides). Another transaction's unfinished write of
+// that row is waited for. The row is locked, as ON CONFLICT would lock it:
+// PostgreSQL's own conflict pre-check can miss a row that an UPDATE moves
+// meanwhile, and would then try the insert and fail on the primary index.
+bool hold_existing_pair(Relation rel, const pp::rules::Columns &cols, int32 person_pk, int32 location_pk,
+                        int32 self_pk) {
+	for (int round = 0; round < 100; round++) {
+		Found pair = find_active(rel, cols, Index::pair, person_pk, location_pk, self_pk);
+		if (!pair.found)
+			return false;
+		if (TransactionIdIsValid(pair.in_progress)) {
+			XactLockTableWait(pair.in_progress, rel, &pair.tid, XLTW_None);
+			continue;
+		}
+		if (pair.own)
+			return true;  // no other transaction can move this transaction's own rows
+		TupleTableSlot *slot = table_slot_create(rel, NULL);
+		TM_FailureData failure;
+		TM_Result result = table_tuple_lock(rel, &pair.tid, GetActiveSnapshot(), slot, GetCurrentCommandId(false),
+		                                    LockTupleNoKeyExclusive, LockWaitBlock,
+		                                    TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &failure);
+		bool deleted_null = false;
+		if (result == TM_Ok || result == TM_SelfModified)
+			slot_getattr(slot, cols.deleted_at, &deleted_null);
+		ExecDropSingleTupleTableSlot(slot);
+		if (deleted_null)
+			return true;
+		// Soft-deleted or deleted meanwhile: look again.
+	}
+	throw pp::errors::primary_serialization(person_pk);
 }
 
 // Demotes the person's row at `tid`; false when this snapshot does not see it there.
@@ -114,16 +181,16 @@ void on_primary(Relation rel, const pp::rules::Columns &cols, HeapTuple row, pp:
 		return;
 	}
 	// An INSERT of a pair that already has an active row never promotes
-	// (ON CONFLICT's UPDATE decides): no lock, so an upsert holding nothing
-	// never queues for the person while a promoter waits for that row.
-	if (is_insert && probe(rel, cols, Probe::same_pair, person_pk, location_pk, self_pk).found)
+	// (ON CONFLICT's UPDATE decides): no person lock, so an upsert holding
+	// only that row never queues for the person while a promoter waits for it.
+	if (is_insert && hold_existing_pair(rel, cols, person_pk, location_pk, self_pk))
 		return;
 	pp::lock_person(person_pk);
 	// Each round that does not finish waited for another transaction to end
 	// (or saw the primary get a new version between probe and demotion), so
 	// the loop makes progress; the bound only guards against a pathology.
 	for (int round = 0; round < 100; round++) {
-		Found current = probe(rel, cols, Probe::other_primary, person_pk, location_pk, self_pk);
+		Found current = find_active(rel, cols, Index::primary, person_pk, location_pk, self_pk);
 		if (!current.found)
 			return;
 		if (TransactionIdIsValid(current.in_progress)) {
@@ -134,7 +201,7 @@ void on_primary(Relation rel, const pp::rules::Columns &cols, HeapTuple row, pp:
 		// fails on the pair, or ON CONFLICT takes over (DO NOTHING changes
 		// nothing; DO UPDATE fires the UPDATE trigger, which decides then).
 		if (is_insert && (current.location_pk == location_pk ||
-		                  probe(rel, cols, Probe::same_pair, person_pk, location_pk, self_pk).found))
+		                  hold_existing_pair(rel, cols, person_pk, location_pk, self_pk)))
 			return;
 		if (pp::settings::primary_conflict() == pp::settings::PrimaryConflict::error)
 			throw pp::errors::primary_exists(person_pk);
