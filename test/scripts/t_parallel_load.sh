@@ -3,12 +3,18 @@
 # each transaction promotes a random location of a random person (20 people
 # x 5 locations) through set_primary_location or
 # link_person_location(is_primary => true), acting as the application role.
-# Passes when no transaction failed, the server logged no deadlock while
-# pgbench ran, and every person ends with exactly one active primary.
+# Then a storm on one person: the same number of clients for 8 s, each
+# statement promoting one of that person's 4 locations by plain SQL (UPDATE,
+# INSERT ... ON CONFLICT DO UPDATE, MERGE, set_primary_location) or editing
+# the current primary's label: every writer path against the same rows, so
+# rows keep moving to new heap slots under the trigger's probes.
+# Passes when no transaction failed, the server logged no error or deadlock
+# while pgbench ran, and every person ends with exactly one active primary.
 #
 # Needs a running cluster (PGHOST/PGPORT, as make test provides); the server
 # log is $PP_SERVER_LOG, or server.log in the socket directory (cluster.sh).
-# Optional: PP_LOAD_SECONDS (default 10), PP_LOAD_CLIENTS (default 8);
+# Optional: PP_LOAD_SECONDS (default 10), PP_STORM_SECONDS (default 8),
+# PP_LOAD_CLIENTS (default 8);
 # PP_LOAD_MIX=plain adds plain-SQL writers to the mix: UPDATE ... SET
 # is_primary = true, and label edits of the current primary.
 set -euo pipefail
@@ -17,6 +23,7 @@ source test/scripts/cluster.sh
 cluster_ensure
 
 seconds=${PP_LOAD_SECONDS:-10}
+storm_seconds=${PP_STORM_SECONDS:-8}
 clients=${PP_LOAD_CLIENTS:-8}
 mix=${PP_LOAD_MIX:-functions}
 db=pp_parallel_load_$$
@@ -73,27 +80,66 @@ UPDATE core_api.person_locations SET label = 'Edited ' || :l
 \\endif
 SQL
 
-# Only what the server logs from here on counts.
-log_offset=$(stat -c %s "$log")
-status=0
-PGOPTIONS="-c role=pp_app" pgbench -n -c "$clients" -j 2 -T "$seconds" -f "$work/promote.sql" "$db" \
-	>"$work/pgbench.out" 2>&1 || status=$?
-cat "$work/pgbench.out"
-tail -c +"$((log_offset + 1))" "$log" >"$work/server.log"
+# run_pgbench <name> <script> <seconds>: runs as the application role;
+# fails on any failed transaction and on any error or deadlock the server
+# logged meanwhile.
+run_pgbench() {
+	local name=$1 script=$2 secs=$3 status=0
+	local log_offset
+	log_offset=$(stat -c %s "$log")
+	PGOPTIONS="-c role=pp_app" pgbench -n -c "$clients" -j 2 -T "$secs" -f "$script" "$db" \
+		>"$work/$name.out" 2>&1 || status=$?
+	sed "s/^/$name: /" "$work/$name.out"
+	tail -c +"$((log_offset + 1))" "$log" >"$work/$name.log"
+	[ "$status" -eq 0 ] || fail "$name: pgbench exited with status $status"
+	processed=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$work/$name.out")
+	failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$work/$name.out")
+	[ -n "$processed" ] && [ "$processed" -gt 0 ] || fail "$name: pgbench processed no transaction"
+	[ "$failed" = "0" ] || fail "$name: number of failed transactions: ${failed:-unknown}"
+	if grep -q "deadlock detected" "$work/$name.log"; then
+		grep -B2 -A12 "deadlock detected" "$work/$name.log" | head -60
+		fail "$name: the server log shows a deadlock"
+	fi
+	if grep -q "ERROR:" "$work/$name.log"; then
+		grep -A3 "ERROR:" "$work/$name.log" | head -40
+		fail "$name: the server logged errors during the load"
+	fi
+}
 
-[ "$status" -eq 0 ] || fail "pgbench exited with status $status"
-processed=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$work/pgbench.out")
-failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$work/pgbench.out")
-[ -n "$processed" ] && [ "$processed" -gt 0 ] || fail "pgbench processed no transaction"
-[ "$failed" = "0" ] || fail "number of failed transactions: ${failed:-unknown}"
-if grep -q "deadlock detected" "$work/server.log"; then
-	grep -B2 -A12 "deadlock detected" "$work/server.log" | head -60
-	fail "the server log shows a deadlock"
-fi
-if grep -q "ERROR:" "$work/server.log"; then
-	grep -A3 "ERROR:" "$work/server.log" | head -40
-	fail "the server logged errors during the load"
-fi
+run_pgbench load "$work/promote.sql" "$seconds"
+load_processed=$processed
+
+# The storm: person 1 (4444...01) and locations 1-4; every statement makes
+# one of them primary, or edits whichever is primary now.
+cat >"$work/storm.sql" <<SQL
+\\set l random(1, 4)
+\\set how random(0, 4)
+\\if :how = 0
+UPDATE core_api.person_locations SET is_primary = true
+  WHERE person_pk = (SELECT pk FROM core_api.people WHERE person_id = '44444444-0000-0000-0000-000000000001')
+    AND location_pk = (SELECT pk FROM core_api.locations WHERE location_id = $location) AND deleted_at IS NULL;
+\\elif :how = 1
+INSERT INTO core_api.person_locations (person_pk, location_pk, label, is_primary)
+  SELECT p.pk, l.pk, 'Place ' || :l, true FROM core_api.people p, core_api.locations l
+   WHERE p.person_id = '44444444-0000-0000-0000-000000000001' AND l.location_id = $location
+  ON CONFLICT (person_pk, location_pk) WHERE deleted_at IS NULL DO UPDATE SET is_primary = true;
+\\elif :how = 2
+MERGE INTO core_api.person_locations t
+  USING (SELECT p.pk AS person_pk, l.pk AS location_pk FROM core_api.people p, core_api.locations l
+          WHERE p.person_id = '44444444-0000-0000-0000-000000000001' AND l.location_id = $location) s
+  ON t.person_pk = s.person_pk AND t.location_pk = s.location_pk AND t.deleted_at IS NULL
+  WHEN MATCHED THEN UPDATE SET is_primary = true
+  WHEN NOT MATCHED THEN INSERT (person_pk, location_pk, label, is_primary) VALUES (s.person_pk, s.location_pk, 'Place ' || :l, true);
+\\elif :how = 3
+SELECT count(*) FROM person_pivots.set_primary_location('44444444-0000-0000-0000-000000000001', $location);
+\\else
+UPDATE core_api.person_locations SET label = 'Edited ' || :l
+  WHERE person_pk = (SELECT pk FROM core_api.people WHERE person_id = '44444444-0000-0000-0000-000000000001')
+    AND is_primary AND deleted_at IS NULL;
+\\endif
+SQL
+run_pgbench storm "$work/storm.sql" "$storm_seconds"
+storm_processed=$processed
 
 # The invariant: nobody has two active primaries; and since every
 # transaction promoted, every person has exactly one, and no pair was
@@ -111,5 +157,5 @@ echo "active links: $active (of 100)"
 [ "$people_with_one" = "20" ] || fail "only $people_with_one of 20 people have an active primary"
 [ "$active" = "100" ] || fail "$active active links instead of 100"
 
-echo "ok ($mix): $processed transactions, 0 failed, no deadlock, one primary per person;" \
-	"$(grep -E '^tps = ' "$work/pgbench.out")"
+echo "ok ($mix): $load_processed transactions, then a storm of $storm_processed on one person;" \
+	"0 failed, no error or deadlock, one primary per person"
