@@ -26,7 +26,7 @@ const char *people_name() {
 }
 
 Entity fetch_by_pk(Oid relid, AttrNumber workspace_attnum, int32 pk) {
-	Entity out = {false, false, 0};
+	Entity out = {false, false, 0, {}};
 	Relation rel = table_open(relid, AccessShareLock);
 	Oid index_oid = RelationGetPrimaryKeyIndex(rel);
 	if (!OidIsValid(index_oid))
@@ -40,6 +40,7 @@ Entity fetch_by_pk(Oid relid, AttrNumber workspace_attnum, int32 pk) {
 	TupleTableSlot *slot = table_slot_create(rel, NULL);
 	if (index_getnext_slot(scan, ForwardScanDirection, slot)) {
 		out.found = true;
+		out.tid = slot->tts_tid;
 		if (workspace_attnum != InvalidAttrNumber) {
 			bool isnull;
 			Datum ws = slot_getattr(slot, workspace_attnum, &isnull);

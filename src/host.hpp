@@ -19,6 +19,7 @@ struct Entity {
 	bool found;
 	bool has_workspace;  // the table has workspace_pk and the row's is not null
 	int32 workspace_pk;
+	ItemPointerData tid;  // of the version read: lock_person can lock it without another probe
 };
 
 // Reads the row with primary key `pk` through the table's primary key index.

@@ -161,7 +161,8 @@ bool demote(ItemPointerData tid, int32 person_pk) {
 	return n > 0;
 }
 
-void on_primary(Relation rel, const pp::rules::Columns &cols, HeapTuple row, pp::rules::PrimaryEvent event) {
+void on_primary(Relation rel, const pp::rules::Columns &cols, HeapTuple row, pp::rules::PrimaryEvent event,
+                const ItemPointerData *person_tid) {
 	TupleDesc desc = RelationGetDescr(rel);
 	bool isnull;
 	int32 person_pk = DatumGetInt32(heap_getattr(row, cols.person_pk, desc, &isnull));
@@ -185,7 +186,7 @@ void on_primary(Relation rel, const pp::rules::Columns &cols, HeapTuple row, pp:
 	// only that row never queues for the person while a promoter waits for it.
 	if (is_insert && hold_existing_pair(rel, cols, person_pk, location_pk, self_pk))
 		return;
-	pp::lock_person(person_pk);
+	pp::lock_person(person_pk, person_tid);
 	// Each round that does not finish waited for another transaction to end
 	// (or saw the primary get a new version between probe and demotion), so
 	// the loop makes progress; the bound only guards against a pathology.

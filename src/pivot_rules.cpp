@@ -117,9 +117,10 @@ host::Entity lookup(EntityCache &cache, MemoryContext cxt, Oid relid, AttrNumber
 }
 
 // Rule 6: a link stays inside one workspace (when the target has one).
-void check_workspace(StatementState *st, const PivotTable &table, int32 person_pk, int32 target_pk) {
+// Returns the person as read (not found in restore mode).
+host::Entity check_workspace(StatementState *st, const PivotTable &table, int32 person_pk, int32 target_pk) {
 	if (!OidIsValid(st->people) || !OidIsValid(st->target))
-		return;  // restore mode: the host tables arrive later, with the FKs
+		return {};  // restore mode: the host tables arrive later, with the FKs
 	host::Entity person = lookup(st->people_cache, st->cxt, st->people, st->people_workspace, person_pk);
 	if (!person.found)
 		throw errors::person_pk_missing(person_pk);
@@ -129,6 +130,7 @@ void check_workspace(StatementState *st, const PivotTable &table, int32 person_p
 	if (person.has_workspace && target.has_workspace && person.workspace_pk != target.workspace_pk)
 		throw errors::workspace_mismatch(table.target_kind, person_pk, person.workspace_pk, target_pk,
 		                                 target.workspace_pk);
+	return person;
 }
 
 bool attr_equal(HeapTuple a, HeapTuple b, TupleDesc desc, AttrNumber attnum) {
@@ -207,10 +209,11 @@ HeapTuple on_insert(StatementState *st, const PivotTable &table, Relation rel, H
 	}
 	row = patch.apply(row, desc);
 	// A NULL endpoint is the NOT NULL constraint's to report (23502).
+	host::Entity person = {};
 	if (!is_null(row, desc, c.person_pk) && !is_null(row, desc, c.target_pk))
-		check_workspace(st, table, int4_attr(row, desc, c.person_pk), int4_attr(row, desc, c.target_pk));
+		person = check_workspace(st, table, int4_attr(row, desc, c.person_pk), int4_attr(row, desc, c.target_pk));
 	if (on_promote && becomes_active_primary(row, desc, c))
-		on_promote(rel, c, row, PrimaryEvent::inserted);
+		on_promote(rel, c, row, PrimaryEvent::inserted, person.found ? &person.tid : nullptr);
 	return row;
 }
 
@@ -263,9 +266,9 @@ HeapTuple on_update(StatementState *st, const PivotTable &table, Relation rel, H
 	if (on_promote) {
 		bool was_primary = becomes_active_primary(oldrow, desc, c);
 		if (becomes_active_primary(newrow, desc, c) && !was_primary)
-			on_promote(rel, c, newrow, PrimaryEvent::promoted);
+			on_promote(rel, c, newrow, PrimaryEvent::promoted, nullptr);
 		else if (was_primary)
-			on_promote(rel, c, newrow, PrimaryEvent::touched);
+			on_promote(rel, c, newrow, PrimaryEvent::touched, nullptr);
 	}
 	return newrow;
 }

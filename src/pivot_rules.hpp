@@ -31,7 +31,9 @@ enum class PrimaryEvent {
 	promoted,  // an UPDATE makes the row an active primary
 	touched,   // an UPDATE changes a row that is an active primary (demotes, soft-deletes, edits it)
 };
-using PromoteHook = void (*)(Relation rel, const Columns &cols, HeapTuple row, PrimaryEvent event);
+// person_tid: a version of the person's row this statement read (or null).
+using PromoteHook = void (*)(Relation rel, const Columns &cols, HeapTuple row, PrimaryEvent event,
+                             const ItemPointerData *person_tid);
 
 // The BEFORE ROW trigger body for INSERT, UPDATE and DELETE.
 Datum guard_row(FunctionCallInfo fcinfo, const PivotTable &table, PromoteHook on_promote);
