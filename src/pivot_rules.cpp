@@ -4,6 +4,7 @@
 // destructible locals (see boundary.hpp); errors are thrown as pp::Error
 // and raised by the entry point's boundary.
 #include "pivot_rules.hpp"
+#include "entity_cache.hpp"
 #include "errors.hpp"
 #include "host.hpp"
 #include "spi.hpp"
@@ -18,26 +19,6 @@ const PivotTable person_media = {"core_api.person_media", "media", "media", "med
 const PivotTable person_locations = {"core_api.person_locations", "location", "locations", "location_pk", false};
 
 namespace {
-
-// An entity looked up once per statement, keyed by pk.
-struct CachedEntity {
-	int32 pk;
-	bool valid;
-	host::Entity entity;
-};
-
-// Direct-mapped by pk, per statement. It starts small (a one-row statement
-// pays for 64 slots) and doubles whenever misses outnumber its slots, up to
-// 128k slots (2 MB): a bulk statement over many people or targets ends up
-// with one probe per distinct entity instead of one per row.
-struct EntityCache {
-	CachedEntity *slots;
-	uint32 size;  // a power of two
-	uint32 misses;
-};
-
-constexpr uint32 cache_initial_slots = 64;
-constexpr uint32 cache_max_slots = 128 * 1024;
 
 // Per-statement state, kept in the trigger's FmgrInfo (fn_extra): the
 // executor gives each statement its own, so nothing outlives the statement.
@@ -98,33 +79,15 @@ StatementState *statement_state(FunctionCallInfo fcinfo, Relation rel, const Piv
 	return state;
 }
 
-host::Entity lookup(EntityCache &cache, MemoryContext cxt, Oid relid, AttrNumber ws, int32 pk) {
-	if (!cache.slots || (cache.misses > cache.size && cache.size < cache_max_slots)) {
-		if (cache.slots)
-			pfree(cache.slots);
-		cache.size = cache.slots ? cache.size * 2 : cache_initial_slots;
-		cache.slots = static_cast<CachedEntity *>(MemoryContextAllocZero(cxt, cache.size * sizeof(CachedEntity)));
-		cache.misses = 0;
-	}
-	CachedEntity &slot = cache.slots[static_cast<uint32>(pk) & (cache.size - 1)];
-	if (slot.valid && slot.pk == pk)
-		return slot.entity;
-	cache.misses++;
-	host::Entity e = host::fetch_by_pk(relid, ws, pk);
-	if (e.found)
-		slot = {pk, true, e};
-	return e;
-}
-
 // Rule 6: a link stays inside one workspace (when the target has one).
 // Returns the person as read (not found in restore mode).
 host::Entity check_workspace(StatementState *st, const PivotTable &table, int32 person_pk, int32 target_pk) {
 	if (!OidIsValid(st->people) || !OidIsValid(st->target))
 		return {};  // restore mode: the host tables arrive later, with the FKs
-	host::Entity person = lookup(st->people_cache, st->cxt, st->people, st->people_workspace, person_pk);
+	host::Entity person = cached_entity(st->people_cache, st->cxt, st->people, st->people_workspace, person_pk);
 	if (!person.found)
 		throw errors::person_pk_missing(person_pk);
-	host::Entity target = lookup(st->target_cache, st->cxt, st->target, st->target_workspace, target_pk);
+	host::Entity target = cached_entity(st->target_cache, st->cxt, st->target, st->target_workspace, target_pk);
 	if (!target.found)
 		throw errors::target_pk_missing(table.target_kind, target_pk);
 	if (person.has_workspace && target.has_workspace && person.workspace_pk != target.workspace_pk)
