@@ -10,7 +10,7 @@ PGFILEDESC   = "person_pivots - database-enforced pivot rules"
 # Regression tests run in this order against a throwaway cluster (make test).
 REGRESS      = install boundary media_writers media_rules media_functions \
                locations_writers locations_primary locations_functions \
-               sync_functions scope hardening trackability adopt
+               sync_functions scope hardening trackability adopt bulk_lookups
 REGRESS_OPTS = --dbname=contrib_regression
 ISOLATION    = primary_promote_promote primary_promote_unlink \
                primary_promote_delete link_same_pair primary_promote_bulk
