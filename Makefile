@@ -13,7 +13,8 @@ REGRESS      = install boundary media_writers media_rules media_functions \
                sync_functions scope hardening trackability adopt bulk_lookups
 REGRESS_OPTS = --dbname=contrib_regression
 ISOLATION    = primary_promote_promote primary_promote_unlink \
-               primary_promote_delete link_same_pair primary_promote_bulk
+               primary_promote_delete link_same_pair primary_promote_bulk \
+               primary_insert_locks
 ISOLATION_OPTS = --inputdir=test --dbname=isolation_regression
 
 PG_CXXFLAGS  = -std=c++17 -fPIC -Wall -Wextra -Werror -Wno-unused-parameter \

@@ -34,10 +34,34 @@ INSERT INTO core_api.person_media (person_pk, media_pk)
 SELECT count(*) AS links FROM core_api.person_media;
 
 -- 9000 links, each a distinct person and media: both tables are read once
+-- (DEBUG1 says when)
+SET client_min_messages = debug1;
 INSERT INTO core_api.person_media (person_pk, media_pk)
   SELECT g, g FROM generate_series(5, 9004) g;
+RESET client_min_messages;
 SELECT count(*) AS links, count(DISTINCT person_pk) AS people, count(DISTINCT media_pk) AS media
   FROM core_api.person_media;
+
+-- a person the same statement inserts after the copy was made is not in the
+-- copy: it is probed, and its workspace (2) is checked, against media 4 of
+-- workspace 2 (allowed) and media 9004 of workspace 1 (refused). As the
+-- table owner: the application role cannot insert people.
+RESET ROLE;
+BEGIN;
+WITH p AS (INSERT INTO core_api.people (person_id, workspace_pk)
+             VALUES ('eeeeeeee-0000-0000-0000-000000000001', 2) RETURNING pk)
+INSERT INTO core_api.person_media (person_pk, media_pk)
+  SELECT g, g + 1 FROM generate_series(5, 9003) g
+  UNION ALL SELECT pk, 4 FROM p;
+SELECT count(*) AS links_of_new_person FROM core_api.person_media m
+  JOIN core_api.people p ON p.pk = m.person_pk WHERE p.person_id = 'eeeeeeee-0000-0000-0000-000000000001';
+ROLLBACK;
+WITH p AS (INSERT INTO core_api.people (person_id, workspace_pk)
+             VALUES ('eeeeeeee-0000-0000-0000-000000000002', 2) RETURNING pk)
+INSERT INTO core_api.person_media (person_pk, media_pk)
+  SELECT g, g + 1 FROM generate_series(5, 9003) g
+  UNION ALL SELECT pk, 9004 FROM p;
+SET ROLE pp_app;
 
 -- the same for person_locations, with primaries: 9000 people, one primary
 -- location each (location 1); the person lock starts at the copied row
@@ -47,8 +71,10 @@ INSERT INTO core_api.locations (location_id, workspace_pk)
 SET ROLE pp_app;
 INSERT INTO core_api.person_locations (person_pk, location_pk, label, is_primary)
   SELECT g, g + 1, 'home', true FROM generate_series(5, 9004) g;
+SET client_min_messages = debug1;
 INSERT INTO core_api.person_locations (person_pk, location_pk, label, is_primary)
   SELECT g, 1, 'office', true FROM generate_series(5, 9004) g;
+RESET client_min_messages;
 SELECT count(*) FILTER (WHERE is_primary) AS primaries,
        count(*) FILTER (WHERE is_primary AND location_pk = 1) AS office_primaries,
        count(*) AS links

@@ -2,11 +2,13 @@
 //
 // Two layers. A direct-mapped array by pk starts at 64 slots (a one-row
 // statement pays for little) and doubles while misses outnumber its slots,
-// up to 128k slots. A statement that has probed more than 1/32 of a table
-// (and at least 8192 rows) is about to pay more in index probes than one
-// sequential scan costs, so the table is read once into an open-addressing
-// table instead, when it has at most bulk_max_rows rows (32 MB). Rows the
-// scan did not see (inserted since) are still probed one by one.
+// up to 128k slots. A statement that has made as many index probes as one
+// sequential scan of the table would cost (see decide_bulk) reads the table
+// once into an open-addressing hash instead, when the table is small enough
+// (bulk_max_rows rows, 32 MB of hash; bulk_max_pages pages to read): from
+// then on a lookup costs no index probe, and the statement pays at most
+// about twice what either strategy alone would have cost. Rows the scan did
+// not see (inserted or moved since) are still probed one by one.
 #include "entity_cache.hpp"
 
 #include <algorithm>
@@ -40,6 +42,7 @@ constexpr uint32 max_slots = 128 * 1024;
 constexpr uint64 bulk_min_fetches = 8192;
 constexpr uint32 bulk_max_capacity = 1u << 21;
 constexpr double bulk_max_rows = bulk_max_capacity * 0.75;
+constexpr BlockNumber bulk_max_pages = 65536;  // 512 MB of heap at most
 
 uint32 bulk_hash(int32 pk) {
 	uint32 h = static_cast<uint32>(pk) * 0x9E3779B1u;  // Fibonacci hashing spreads dense serials
@@ -54,24 +57,29 @@ EntityCache::BulkSlot *bulk_find(EntityCache &cache, int32 pk) {
 	}
 }
 
-double estimated_rows(Relation rel) {
+double estimated_rows(Relation rel, BlockNumber pages) {
 	double rows = rel->rd_rel->reltuples;
 	if (rows < 0)  // never vacuumed or analyzed: assume small rows
-		rows = static_cast<double>(RelationGetNumberOfBlocks(rel)) * (BLCKSZ / 32);
+		rows = static_cast<double>(pages) * (BLCKSZ / 32);
 	return rows;
 }
 
-// When to stop probing and read the whole table: once the probes made reach
-// 1/32 of its rows (a probe costs tens of times a row of a sequential
-// scan); never when it has more than bulk_max_rows.
+// When to stop probing and read the whole table. A primary-key probe (index
+// descent plus heap fetch) is taken to cost about what a sequential scan
+// spends on 32 rows or on 3 pages (an order of magnitude, not a
+// measurement), so the scan pays off once the probes made reach the larger
+// of rows/32 and 3 x pages. Never for a
+// table of more than bulk_max_rows rows or bulk_max_pages pages.
 void decide_bulk(EntityCache &cache, Oid relid) {
 	Relation rel = table_open(relid, AccessShareLock);
-	double rows = estimated_rows(rel);
+	BlockNumber pages = RelationGetNumberOfBlocks(rel);
+	double rows = estimated_rows(rel, pages);
 	table_close(rel, NoLock);
-	if (rows > bulk_max_rows)
+	if (rows > bulk_max_rows || pages > bulk_max_pages)
 		cache.bulk_refused = true;
 	else
-		cache.bulk_threshold = std::max<uint64>(bulk_min_fetches, static_cast<uint64>(rows / 32));
+		cache.bulk_threshold = std::max<uint64>(
+			{bulk_min_fetches, static_cast<uint64>(rows / 32), static_cast<uint64>(pages) * 3});
 }
 
 // Reads every row of the table visible now (SnapshotSelf, as fetch_by_pk)
@@ -79,9 +87,10 @@ void decide_bulk(EntityCache &cache, Oid relid) {
 void bulk_load(EntityCache &cache, MemoryContext cxt, Oid relid, AttrNumber workspace_attnum) {
 	cache.bulk_refused = true;  // unless the load completes
 	Relation rel = table_open(relid, AccessShareLock);
-	double rows = estimated_rows(rel);
+	BlockNumber pages = RelationGetNumberOfBlocks(rel);
+	double rows = estimated_rows(rel, pages);
 	Oid pkey = RelationGetPrimaryKeyIndex(rel);
-	if (rows > bulk_max_rows || !OidIsValid(pkey)) {
+	if (rows > bulk_max_rows || pages > bulk_max_pages || !OidIsValid(pkey)) {
 		table_close(rel, NoLock);
 		return;
 	}
@@ -134,6 +143,8 @@ void bulk_load(EntityCache &cache, MemoryContext cxt, Oid relid, AttrNumber work
 		return;
 	}
 	cache.bulk_refused = false;
+	elog(DEBUG1, "person_pivots: read %u rows of \"%s\" once for this statement, after %llu index probes", loaded,
+	     get_rel_name(relid), static_cast<unsigned long long>(cache.fetches));
 }
 
 }  // namespace

@@ -25,7 +25,9 @@ const char *people_name() {
 	return OidIsValid(core_api_relid("people")) ? "core_api.people" : "core_api.peoples";
 }
 
-Entity fetch_by_pk(Oid relid, AttrNumber workspace_attnum, int32 pk) {
+namespace {
+
+Entity fetch_by_pk_with(Oid relid, AttrNumber workspace_attnum, int32 pk, Snapshot snapshot) {
 	Entity out = {false, false, 0, {}};
 	Relation rel = table_open(relid, AccessShareLock);
 	Oid index_oid = RelationGetPrimaryKeyIndex(rel);
@@ -35,7 +37,7 @@ Entity fetch_by_pk(Oid relid, AttrNumber workspace_attnum, int32 pk) {
 
 	ScanKeyData key;
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(pk));
-	IndexScanDesc scan = index_beginscan(rel, index, SnapshotSelf, 1, 0);
+	IndexScanDesc scan = index_beginscan(rel, index, snapshot, 1, 0);
 	index_rescan(scan, &key, 1, NULL, 0);
 	TupleTableSlot *slot = table_slot_create(rel, NULL);
 	if (index_getnext_slot(scan, ForwardScanDirection, slot)) {
@@ -52,6 +54,23 @@ Entity fetch_by_pk(Oid relid, AttrNumber workspace_attnum, int32 pk) {
 	index_endscan(scan);
 	index_close(index, NoLock);
 	table_close(rel, NoLock);
+	return out;
+}
+
+}  // namespace
+
+Entity fetch_by_pk(Oid relid, AttrNumber workspace_attnum, int32 pk) {
+	Entity out = fetch_by_pk_with(relid, workspace_attnum, pk, SnapshotSelf);
+	if (out.found)
+		return out;
+	// SnapshotSelf is not an MVCC snapshot: a row that another session
+	// updates to a new heap slot while the probe runs can be missed (its old
+	// version dead by the time it is read, its new index entry behind the
+	// scan). A fresh MVCC snapshot sees exactly one version of every row
+	// committed before it, so a second probe cannot miss it that way.
+	Snapshot latest = RegisterSnapshot(GetLatestSnapshot());
+	out = fetch_by_pk_with(relid, workspace_attnum, pk, latest);
+	UnregisterSnapshot(latest);
 	return out;
 }
 

@@ -25,7 +25,8 @@ struct Entity {
 // Reads the row with primary key `pk` through the table's primary key index.
 // SnapshotSelf: sees committed rows and this transaction's own, including
 // rows inserted earlier by the current command (a writable CTE that
-// creates the person and links it in one statement).
+// creates the person and links it in one statement); a miss is checked
+// again with a fresh MVCC snapshot (see host.cpp).
 Entity fetch_by_pk(Oid relid, AttrNumber workspace_attnum, int32 pk);
 
 // Owner of a relation.

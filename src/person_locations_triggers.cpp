@@ -32,6 +32,7 @@ struct Found {
 	int32 location_pk;
 	bool own;                   // that version is this transaction's
 	TransactionId in_progress;  // another transaction is writing this row (or Invalid)
+	uint32 speculative_token;   // ... as a speculative insertion (ON CONFLICT), or 0
 };
 
 enum class Index { primary, pair };
@@ -41,8 +42,13 @@ enum class Index { primary, pair };
 // by another (that writer named in the snapshot's xmin or xmax).
 bool newest_version(Relation rel, TableScanDesc *tids, SnapshotData *dirty, ItemPointerData tid,
                     TupleTableSlot *slot) {
+	// The TID scan only accepts TIDs below the block count it saw when it
+	// (re)started; a version a concurrent writer put on a new block is
+	// reached later through the index, so recount for each row.
 	if (!*tids)
 		*tids = table_beginscan_tid(rel, dirty);
+	else
+		table_rescan(*tids, NULL);
 	table_tuple_get_latest_tid(*tids, &tid);
 	return table_tuple_fetch_row_version(rel, &tid, dirty, slot);
 }
@@ -52,8 +58,9 @@ bool newest_version(Relation rel, TableScanDesc *tids, SnapshotData *dirty, Item
 // (Index::pair, through uniq_person_locations_active_pair), other than row
 // `self_pk`.
 //
-// The versions the index leads to are read with SnapshotAny and each row is
-// judged by its newest version. A dirty-snapshot index scan (what PostgreSQL's
+// The versions the index leads to are read with a non-vacuumable snapshot
+// (every version not yet removable: live, in progress, recently dead) and
+// each row is judged by its newest version. A dirty-snapshot index scan (what PostgreSQL's
 // own ON CONFLICT pre-check does) is not enough: an UPDATE elsewhere may move
 // the row to a new heap slot, and its new index entry may land behind this
 // scan's position (equal keys are ordered by heap TID) while the version
@@ -62,7 +69,7 @@ bool newest_version(Relation rel, TableScanDesc *tids, SnapshotData *dirty, Item
 // prunable.
 Found find_active(Relation rel, const pp::rules::Columns &cols, Index which, int32 person_pk, int32 location_pk,
                   int32 self_pk) {
-	Found out = {false, {}, 0, false, InvalidTransactionId};
+	Found out = {false, {}, 0, false, InvalidTransactionId, 0};
 	const char *index_name =
 		which == Index::primary ? "uniq_person_locations_primary_person" : "uniq_person_locations_active_pair";
 	Oid index_oid = get_relname_relid(index_name, RelationGetNamespace(rel));
@@ -73,7 +80,11 @@ Found find_active(Relation rel, const pp::rules::Columns &cols, Index which, int
 	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(person_pk));
 	ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(location_pk));
 	int nkeys = which == Index::primary ? 1 : 2;
-	IndexScanDesc scan = index_beginscan(rel, index, SnapshotAny, nkeys, 0);
+	// Versions dead to everyone are skipped, and their index entries marked
+	// dead on the way, as an MVCC scan would.
+	SnapshotData not_removable;
+	InitNonVacuumableSnapshot(not_removable, GlobalVisTestFor(rel));
+	IndexScanDesc scan = index_beginscan(rel, index, &not_removable, nkeys, 0);
 	index_rescan(scan, keys, nkeys, NULL, 0);
 	TupleTableSlot *version = table_slot_create(rel, NULL);
 	TupleTableSlot *newest = table_slot_create(rel, NULL);
@@ -102,7 +113,7 @@ Found find_active(Relation rel, const pp::rules::Columns &cols, Index which, int
 		TransactionId xmin = DatumGetTransactionId(slot_getsysattr(newest, MinTransactionIdAttributeNumber, &isnull));
 		out = {true, newest->tts_tid, DatumGetInt32(slot_getattr(newest, cols.target_pk, &isnull)),
 		       TransactionIdIsCurrentTransactionId(xmin),
-		       TransactionIdIsValid(dirty.xmin) ? dirty.xmin : dirty.xmax};
+		       TransactionIdIsValid(dirty.xmin) ? dirty.xmin : dirty.xmax, dirty.speculativeToken};
 	}
 	if (tids)
 		table_endscan(tids);
@@ -125,6 +136,13 @@ bool hold_existing_pair(Relation rel, const pp::rules::Columns &cols, int32 pers
 		Found pair = find_active(rel, cols, Index::pair, person_pk, location_pk, self_pk);
 		if (!pair.found)
 			return false;
+		// As PostgreSQL's own conflict check: a speculative insertion is
+		// waited for only until it is confirmed or backed out, not until its
+		// transaction ends.
+		if (pair.speculative_token != 0) {
+			SpeculativeInsertionWait(pair.in_progress, pair.speculative_token);
+			continue;
+		}
 		if (TransactionIdIsValid(pair.in_progress)) {
 			XactLockTableWait(pair.in_progress, rel, &pair.tid, XLTW_None);
 			continue;
@@ -194,6 +212,10 @@ void on_primary(Relation rel, const pp::rules::Columns &cols, HeapTuple row, pp:
 		Found current = find_active(rel, cols, Index::primary, person_pk, location_pk, self_pk);
 		if (!current.found)
 			return;
+		if (current.speculative_token != 0) {
+			SpeculativeInsertionWait(current.in_progress, current.speculative_token);
+			continue;
+		}
 		if (TransactionIdIsValid(current.in_progress)) {
 			XactLockTableWait(current.in_progress, rel, &current.tid, XLTW_None);
 			continue;

@@ -16,6 +16,10 @@ bool lock_person_row(int32 person_pk, const ItemPointerData *known_tid, LockWait
 	Oid people = host::people_relid();
 	if (!OidIsValid(people))
 		return true;  // restore mode: no people table yet, no promotions either
+	// A TID read earlier in this statement stays valid: the version there
+	// cannot be pruned while this statement's snapshot is held, and
+	// FIND_LAST_VERSION follows its update chain (xmin-checked) to the
+	// person's newest version.
 	ItemPointerData tid;
 	if (known_tid) {
 		tid = *known_tid;
@@ -38,8 +42,11 @@ bool lock_person_row(int32 person_pk, const ItemPointerData *known_tid, LockWait
 	case TM_Ok:
 	case TM_SelfModified:
 		return true;
-	case TM_Invisible:  // inserted by this very command: no other transaction can see the person yet
-	case TM_Deleted:    // the person is gone: the foreign key check will say so
+	// This transaction inserted the person in this very command, or updated
+	// it in an earlier one: other transactions wait for it either way.
+	case TM_Invisible:
+	// The person is gone: the foreign key check will say so.
+	case TM_Deleted:
 		return true;
 	case TM_WouldBlock:
 		return false;

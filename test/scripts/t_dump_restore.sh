@@ -29,20 +29,7 @@ cleanup() {
 }
 trap 'cleanup; [ -n "${PP_CLUSTER_DIR:-}" ] && cluster_stop || true' EXIT
 
-failures=0
-check() { # check <description> <command...>: runs the command, prints ok/FAIL
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok   - $what"
-	else
-		echo "FAIL - $what"
-		failures=$((failures + 1))
-	fi
-}
-sql() { # sql <db> <statement>: one value, unaligned
-	psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"
-}
+source test/scripts/checks.sh
 
 # The source: host schema, extension, and rows written the ways an
 # application and a DBA write them, over several transactions.
@@ -130,26 +117,7 @@ for db in "$plain" "$custom"; do
 	done
 
 	# The rules are in force after the restore.
-	out=$(psql -X -q -At -d "$db" 2>&1 <<'SQL'
-SET ROLE pp_app;
-DELETE FROM core_api.person_media WHERE person_pk = 2 AND media_pk = 2;
-SELECT 'soft_deleted=' || (deleted_at IS NOT NULL) FROM core_api.person_media WHERE person_pk = 2 AND media_pk = 2;
-UPDATE core_api.person_media SET deleted_at = NULL WHERE person_pk = 2 AND media_pk = 2;
-TRUNCATE core_api.person_locations;
-BEGIN;
-SELECT 'linked=' || count(*) FROM person_pivots.link_person_location('11111111-0000-0000-0000-000000000001',
-  '33333333-0000-0000-0000-000000000004', 'New', true);
-SELECT 'primaries=' || count(*) FROM core_api.person_locations WHERE person_pk = 1 AND is_primary AND deleted_at IS NULL;
-SELECT 'created_stamped=' || (created_at = now()) FROM core_api.person_locations WHERE location_pk = 4;
-COMMIT;
-SQL
-)
-	echo "$out" | sed 's/^/       /'
-	check "$kind restore: application DELETE is a soft delete" grep -qx 'soft_deleted=true' <<<"$out"
-	check "$kind restore: clearing deleted_at fails" grep -q 'cannot be cleared' <<<"$out"
-	check "$kind restore: TRUNCATE is refused" grep -qi 'truncate' <<<"$out"
-	check "$kind restore: link function works, new primary demotes the old, created_at stamped" \
-		grep -qz 'linked=1.primaries=1.created_stamped=true' <<<"$out"
+	check_rules_hold "$db" "$kind restore" 2 2 4
 	check "$kind restore: row count unchanged after the application's DELETE" \
 		test "$(sql "$db" "SELECT count(*) FROM core_api.person_media")" = "$(wc -l <"$work/src.media")"
 	check "$kind restore: the next pk continues after the source's sequence" \

@@ -26,20 +26,7 @@ cleanup() {
 }
 trap 'cleanup; [ -n "${PP_CLUSTER_DIR:-}" ] && cluster_stop || true' EXIT
 
-failures=0
-check() { # check <description> <command...>
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok   - $what"
-	else
-		echo "FAIL - $what"
-		failures=$((failures + 1))
-	fi
-}
-sql() { # sql <db> <statement>: unaligned output
-	psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"
-}
+source test/scripts/checks.sh
 
 # new_database <db> <version>: the host fixture with person_pivots <version>
 new_database() {
@@ -141,26 +128,7 @@ SQL
 	done
 
 	# The rules hold on the upgraded database.
-	out=$(psql -X -q -At -d "$db" 2>&1 <<'SQL'
-SET ROLE pp_app;
-DELETE FROM core_api.person_media WHERE person_pk = 1 AND media_pk = 1;
-SELECT 'soft_deleted=' || (deleted_at IS NOT NULL) FROM core_api.person_media WHERE person_pk = 1 AND media_pk = 1;
-UPDATE core_api.person_media SET deleted_at = NULL WHERE person_pk = 1 AND media_pk = 1;
-TRUNCATE core_api.person_media;
-BEGIN;
-SELECT 'linked=' || count(*) FROM person_pivots.link_person_location('11111111-0000-0000-0000-000000000001',
-  '33333333-0000-0000-0000-000000000003', 'Office', true);
-SELECT 'primaries=' || count(*) FROM core_api.person_locations WHERE person_pk = 1 AND is_primary AND deleted_at IS NULL;
-SELECT 'created_stamped=' || (created_at = now()) FROM core_api.person_locations WHERE location_pk = 3;
-COMMIT;
-SQL
-)
-	echo "$out" | sed 's/^/       /'
-	check "$version -> $latest: application DELETE is a soft delete" grep -qx 'soft_deleted=true' <<<"$out"
-	check "$version -> $latest: clearing deleted_at fails" grep -q 'cannot be cleared' <<<"$out"
-	check "$version -> $latest: TRUNCATE is refused" grep -q 'cannot truncate core_api.person_media' <<<"$out"
-	check "$version -> $latest: a new primary demotes the old; created_at stamped" \
-		grep -qz 'linked=1.primaries=1.created_stamped=true' <<<"$out"
+	check_rules_hold "$db" "$version -> $latest" 1 1 3
 	check "$version -> $latest: every row kept" \
 		test "$(sql "$db" "SELECT count(*) FROM core_api.person_media")" = "$media_before"
 done
