@@ -124,6 +124,20 @@ Found find_active(Relation rel, const pp::rules::Columns &cols, Index which, int
 	return out;
 }
 
+// Waits for another transaction that is writing the row found, if any, and
+// says whether it did (the caller then looks again). As PostgreSQL's own
+// conflict check, a speculative insertion (ON CONFLICT) is waited for only
+// until it is confirmed or backed out, not until its transaction ends.
+bool wait_for_writer(Relation rel, Found row) {
+	if (row.speculative_token != 0)
+		SpeculativeInsertionWait(row.in_progress, row.speculative_token);
+	else if (TransactionIdIsValid(row.in_progress))
+		XactLockTableWait(row.in_progress, rel, &row.tid, XLTW_None);
+	else
+		return false;
+	return true;
+}
+
 // Whether the pair (person, location) already has an active row other than
 // `self_pk`, which an INSERT of the pair will then not add (it fails on the
 // pair, or ON CONFLICT decides). Another transaction's unfinished write of
@@ -136,17 +150,8 @@ bool hold_existing_pair(Relation rel, const pp::rules::Columns &cols, int32 pers
 		Found pair = find_active(rel, cols, Index::pair, person_pk, location_pk, self_pk);
 		if (!pair.found)
 			return false;
-		// As PostgreSQL's own conflict check: a speculative insertion is
-		// waited for only until it is confirmed or backed out, not until its
-		// transaction ends.
-		if (pair.speculative_token != 0) {
-			SpeculativeInsertionWait(pair.in_progress, pair.speculative_token);
+		if (wait_for_writer(rel, pair))
 			continue;
-		}
-		if (TransactionIdIsValid(pair.in_progress)) {
-			XactLockTableWait(pair.in_progress, rel, &pair.tid, XLTW_None);
-			continue;
-		}
 		if (pair.own)
 			return true;  // no other transaction can move this transaction's own rows
 		TupleTableSlot *slot = table_slot_create(rel, NULL);
@@ -212,14 +217,8 @@ void on_primary(Relation rel, const pp::rules::Columns &cols, HeapTuple row, pp:
 		Found current = find_active(rel, cols, Index::primary, person_pk, location_pk, self_pk);
 		if (!current.found)
 			return;
-		if (current.speculative_token != 0) {
-			SpeculativeInsertionWait(current.in_progress, current.speculative_token);
+		if (wait_for_writer(rel, current))
 			continue;
-		}
-		if (TransactionIdIsValid(current.in_progress)) {
-			XactLockTableWait(current.in_progress, rel, &current.tid, XLTW_None);
-			continue;
-		}
 		// An INSERT whose pair already has an active row will not insert: it
 		// fails on the pair, or ON CONFLICT takes over (DO NOTHING changes
 		// nothing; DO UPDATE fires the UPDATE trigger, which decides then).
