@@ -66,7 +66,8 @@ bool newest_version(Relation rel, TableScanDesc *tids, SnapshotData *dirty, Item
 // scan's position (equal keys are ordered by heap TID) while the version
 // ahead of it is already dead. The older version cannot vanish meanwhile: its
 // updater is younger than this transaction's snapshot, so it is not yet
-// prunable.
+// prunable (unless old_snapshot_threshold lets the horizon pass it, which
+// weakens PostgreSQL's own non-MVCC scans the same way).
 Found find_active(Relation rel, const pp::rules::Columns &cols, Index which, int32 person_pk, int32 location_pk,
                   int32 self_pk) {
 	Found out = {false, {}, 0, false, InvalidTransactionId, 0};
@@ -159,10 +160,17 @@ bool hold_existing_pair(Relation rel, const pp::rules::Columns &cols, int32 pers
 		TM_Result result = table_tuple_lock(rel, &pair.tid, GetActiveSnapshot(), slot, GetCurrentCommandId(false),
 		                                    LockTupleNoKeyExclusive, LockWaitBlock,
 		                                    TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &failure);
-		bool deleted_null = false;
-		if (result == TM_Ok || result == TM_SelfModified)
+		bool deleted_null = false, primary = false;
+		if (result == TM_Ok || result == TM_SelfModified) {
+			bool isnull;
 			slot_getattr(slot, cols.deleted_at, &deleted_null);
+			primary = DatumGetBool(slot_getattr(slot, cols.is_primary, &isnull));
+		}
 		ExecDropSingleTupleTableSlot(slot);
+		// Holding the current primary's row is what a writer that touches it
+		// does: take the person lock too when it is free (see on_primary).
+		if (deleted_null && primary)
+			pp::try_lock_person(person_pk);
 		if (deleted_null)
 			return true;
 		// Soft-deleted or deleted meanwhile: look again.
@@ -199,7 +207,8 @@ void on_primary(Relation rel, const pp::rules::Columns &cols, HeapTuple row, pp:
 	// free: holding it keeps a later promotion in the same transaction from
 	// queueing behind a promoter, and waiting for it while holding the
 	// primary row would deadlock with a promoter that holds the lock and
-	// waits for that row.
+	// waits for that row. An INSERT that holds the pair row when that row is
+	// the current primary (hold_existing_pair) is such a writer too.
 	if (event == pp::rules::PrimaryEvent::touched) {
 		pp::try_lock_person(person_pk);
 		return;
