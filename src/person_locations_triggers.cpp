@@ -139,20 +139,29 @@ bool wait_for_writer(Relation rel, Found row) {
 	return true;
 }
 
-// Whether the pair (person, location) already has an active row other than
-// `self_pk`, which an INSERT of the pair will then not add (it fails on the
-// pair, or ON CONFLICT decides). Another transaction's unfinished write of
-// that row is waited for. The row is locked, as ON CONFLICT would lock it:
-// PostgreSQL's own conflict pre-check can miss a row that an UPDATE moves
-// meanwhile, and would then try the insert and fail on the primary index.
+// The pair (person, location)'s active row other than `self_pk`, if any,
+// once no other transaction is writing it: an INSERT of the pair will then
+// not add a row (it fails on the pair, or ON CONFLICT decides).
+Found existing_pair(Relation rel, const pp::rules::Columns &cols, int32 person_pk, int32 location_pk,
+                    int32 self_pk) {
+	for (int round = 0; round < 100; round++) {
+		Found pair = find_active(rel, cols, Index::pair, person_pk, location_pk, self_pk);
+		if (!wait_for_writer(rel, pair))
+			return pair;
+	}
+	throw pp::errors::primary_serialization(person_pk);
+}
+
+// Whether the pair has an active row (existing_pair), locked as ON CONFLICT
+// would lock it: PostgreSQL's own conflict pre-check can miss a row that an
+// UPDATE moves meanwhile, and would then try the insert and fail on the
+// primary index. Called before the person lock (lock order, see on_primary).
 bool hold_existing_pair(Relation rel, const pp::rules::Columns &cols, int32 person_pk, int32 location_pk,
                         int32 self_pk) {
 	for (int round = 0; round < 100; round++) {
-		Found pair = find_active(rel, cols, Index::pair, person_pk, location_pk, self_pk);
+		Found pair = existing_pair(rel, cols, person_pk, location_pk, self_pk);
 		if (!pair.found)
 			return false;
-		if (wait_for_writer(rel, pair))
-			continue;
 		if (pair.own)
 			return true;  // no other transaction can move this transaction's own rows
 		TupleTableSlot *slot = table_slot_create(rel, NULL);
@@ -231,8 +240,11 @@ void on_primary(Relation rel, const pp::rules::Columns &cols, HeapTuple row, pp:
 		// An INSERT whose pair already has an active row will not insert: it
 		// fails on the pair, or ON CONFLICT takes over (DO NOTHING changes
 		// nothing; DO UPDATE fires the UPDATE trigger, which decides then).
+		// A pair row that appeared since the check before the person lock is
+		// not locked now: a promoter of that row holds it while it waits for
+		// the person lock this transaction holds.
 		if (is_insert && (current.location_pk == location_pk ||
-		                  hold_existing_pair(rel, cols, person_pk, location_pk, self_pk)))
+		                  existing_pair(rel, cols, person_pk, location_pk, self_pk).found))
 			return;
 		if (pp::settings::primary_conflict() == pp::settings::PrimaryConflict::error)
 			throw pp::errors::primary_exists(person_pk);
