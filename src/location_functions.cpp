@@ -1,10 +1,11 @@
 // API functions of core_api.person_locations: link (or update), unlink,
 // set the primary, and the reads (active links, the primary as a Hasura
-// computed field). Writers lock in the same order as a plain UPDATE: the
-// row first, the person lock in the trigger when the row is promoted.
+// computed field). Every writer takes the person lock before it touches a
+// pivot row (docs/concurrency.md).
 #include "api_common.hpp"
 #include "boundary.hpp"
 #include "errors.hpp"
+#include "person_lock.hpp"
 #include "spi.hpp"
 
 using pp::api::Target;
@@ -18,15 +19,17 @@ struct Pair {
 	Datum person_id, location_id;
 };
 
-// Resolves (person_id, location_id) in scope. No person lock here: the
-// trigger takes it when a row is promoted, after the row's own lock, in the
-// same order as a plain UPDATE.
-Pair resolve_pair(FunctionCallInfo fcinfo, int session_argno) {
+// Resolves (person_id, location_id) in scope, then takes the person lock:
+// API calls lock their person before any pivot row, so transactions that
+// make several calls on one person queue at the person and never hold a
+// row another caller waits for (docs/concurrency.md).
+Pair lock_pair(FunctionCallInfo fcinfo, int session_argno) {
 	Datum person_id = pp::api::required_arg(fcinfo, 0, "person_id");
 	Datum location_id = pp::api::required_arg(fcinfo, 1, "location_id");
 	pp::api::Scope scope = pp::api::scope_of(fcinfo, session_argno);
 	int32 person_pk = pp::api::resolve_person(person_id, scope);
 	int32 location_pk = pp::api::resolve_target(Target::location, location_id, scope);
+	pp::lock_person(person_pk);
 	return {person_pk, location_pk, person_id, location_id};
 }
 
@@ -61,13 +64,13 @@ PP_FUNCTION(link_person_location) {
 	bool is_legal = DatumGetBool(pp::api::required_arg(fcinfo, 4, "is_legal"));
 	pp::api::begin_rows(fcinfo);
 	SPI_connect();
-	Pair pair = resolve_pair(fcinfo, 5);
+	Pair pair = lock_pair(fcinfo, 5);
 	if (DirectFunctionCall1(textlen, label) > label_max_chars)
 		throw pp::errors::label_too_long(pp::api::uuid_text(pair.location_id), pp::api::uuid_text(pair.person_id));
 	Datum args[5] = {Int32GetDatum(pair.person_pk), Int32GetDatum(pair.location_pk), label, BoolGetDatum(is_primary),
 	                 BoolGetDatum(is_legal)};
-	// An existing active link is locked first and updated in place, so the
-	// row lock comes before any person lock, as for a plain UPDATE.
+	// An existing active link is updated in place (locked first, so that a
+	// concurrent plain writer of the row is waited for before deciding).
 	if (pp::spi::execute(lock_active, args, nullptr, false) > 0) {
 		if (pp::spi::execute(update, args, nullptr, false) == 0)
 			pp::spi::execute(active, args, nullptr, false);  // already exactly so: no write
@@ -87,7 +90,7 @@ PP_FUNCTION(unlink_person_location) {
 		2, {INT4OID, INT4OID}, nullptr, InvalidOid};
 	pp::api::begin_rows(fcinfo);
 	SPI_connect();
-	Pair pair = resolve_pair(fcinfo, 2);
+	Pair pair = lock_pair(fcinfo, 2);
 	Datum args[2] = {Int32GetDatum(pair.person_pk), Int32GetDatum(pair.location_pk)};
 	pp::spi::execute(unlink, args, nullptr, false);
 	pp::api::append_spi_rows(fcinfo);
@@ -107,7 +110,7 @@ PP_FUNCTION(set_primary_location) {
 		2, {INT4OID, INT4OID}, nullptr, InvalidOid};
 	pp::api::begin_rows(fcinfo);
 	SPI_connect();
-	Pair pair = resolve_pair(fcinfo, 2);
+	Pair pair = lock_pair(fcinfo, 2);
 	Datum args[2] = {Int32GetDatum(pair.person_pk), Int32GetDatum(pair.location_pk)};
 	if (pp::spi::execute(promote, args, nullptr, false) == 0 && pp::spi::execute(active, args, nullptr, false) == 0)
 		throw pp::errors::link_not_found(pp::api::uuid_text(pair.person_id), "location",

@@ -4,6 +4,7 @@
 #include "boundary.hpp"
 #include "errors.hpp"
 #include "host.hpp"
+#include "person_lock.hpp"
 #include "spi.hpp"
 
 using pp::api::Target;
@@ -14,12 +15,18 @@ struct Pair {
 	int32 person_pk, media_pk;
 };
 
-Pair resolve_pair(FunctionCallInfo fcinfo) {
+// Resolves (person_id, media_id) in scope, then takes the person lock, as
+// every API writer does before touching a pivot row: a transaction that
+// links media and then syncs the same person must not hold a pair another
+// sync waits for (docs/concurrency.md).
+Pair lock_pair(FunctionCallInfo fcinfo) {
 	Datum person_id = pp::api::required_arg(fcinfo, 0, "person_id");
 	Datum media_id = pp::api::required_arg(fcinfo, 1, "media_id");
 	pp::api::Scope scope = pp::api::scope_of(fcinfo, 2);
 	int32 person_pk = pp::api::resolve_person(person_id, scope);
-	return {person_pk, pp::api::resolve_target(Target::media, media_id, scope)};
+	int32 media_pk = pp::api::resolve_target(Target::media, media_id, scope);
+	pp::lock_person(person_pk);
+	return {person_pk, media_pk};
 }
 
 }  // namespace
@@ -35,7 +42,7 @@ PP_FUNCTION(link_person_media) {
 		2, {INT4OID, INT4OID}, nullptr, InvalidOid};
 	pp::api::begin_rows(fcinfo);
 	SPI_connect();
-	Pair pair = resolve_pair(fcinfo);
+	Pair pair = lock_pair(fcinfo);
 	Datum args[2] = {Int32GetDatum(pair.person_pk), Int32GetDatum(pair.media_pk)};
 	// Concurrent linkers of one pair meet at the active-pair unique index:
 	// the loser's DO NOTHING waits for the winner, then reads its row.
@@ -54,7 +61,7 @@ PP_FUNCTION(unlink_person_media) {
 		2, {INT4OID, INT4OID}, nullptr, InvalidOid};
 	pp::api::begin_rows(fcinfo);
 	SPI_connect();
-	Pair pair = resolve_pair(fcinfo);
+	Pair pair = lock_pair(fcinfo);
 	Datum args[2] = {Int32GetDatum(pair.person_pk), Int32GetDatum(pair.media_pk)};
 	pp::spi::execute(unlink, args, nullptr, false);
 	pp::api::append_spi_rows(fcinfo);
@@ -91,6 +98,7 @@ PP_FUNCTION(purge_person) {
 		throw pp::errors::person_not_found(pp::api::uuid_text(person_id));
 	bool isnull;
 	args[0] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	pp::lock_person(DatumGetInt32(args[0]));  // as every API writer: the person before its rows
 	// As each table's owner, restricted: the owner is what lets the triggers
 	// remove rows, and the tables' own triggers must never run with the
 	// rights of this function's owner (a superuser).

@@ -3,27 +3,29 @@
 # each transaction promotes a random location of a random person (20 people
 # x 5 locations) through set_primary_location or
 # link_person_location(is_primary => true), acting as the application role.
-# Then a storm on one person: the same number of clients for 8 s, each
-# statement promoting one of that person's 4 locations by plain SQL (UPDATE,
-# INSERT ... ON CONFLICT DO UPDATE, MERGE, set_primary_location) or editing
-# the current primary's label: every writer path against the same rows, so
-# rows keep moving to new heap slots under the trigger's probes.
+# Then two storms on one person, the same number of clients each: plain SQL
+# promoting one of that person's 4 locations (UPDATE, INSERT ... ON CONFLICT
+# DO UPDATE, MERGE) or editing the current primary's label; then the API
+# functions (set_primary_location, link_person_location) against the same
+# label edits. Rows keep moving to new heap slots under the trigger's probes.
+# API promotions and plain promotions of the same rows are not mixed: that
+# is the lock-order cycle docs/concurrency.md documents (40P01).
 # Passes when no transaction failed, the server logged no error or deadlock
 # while pgbench ran, and every person ends with exactly one active primary.
 #
 # Needs a running cluster (PGHOST/PGPORT, as make test provides); the server
 # log is $PP_SERVER_LOG, or server.log in the socket directory (cluster.sh).
-# Optional: PP_LOAD_SECONDS (default 10), PP_STORM_SECONDS (default 8),
-# PP_LOAD_CLIENTS (default 8);
-# PP_LOAD_MIX=plain adds plain-SQL writers to the mix: UPDATE ... SET
-# is_primary = true, and label edits of the current primary.
+# Optional: PP_LOAD_SECONDS (default 10), PP_STORM_SECONDS (default 5, per
+# storm), PP_LOAD_CLIENTS (default 8);
+# PP_LOAD_MIX=plain adds label edits of the current primary by plain SQL to
+# the load.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source test/scripts/cluster.sh
 cluster_ensure
 
 seconds=${PP_LOAD_SECONDS:-10}
-storm_seconds=${PP_STORM_SECONDS:-8}
+storm_seconds=${PP_STORM_SECONDS:-5}
 clients=${PP_LOAD_CLIENTS:-8}
 mix=${PP_LOAD_MIX:-functions}
 db=pp_parallel_load_$$
@@ -61,7 +63,7 @@ SQL
 person="('44444444-0000-0000-0000-' || lpad(:p::text, 12, '0'))::uuid"
 location="('55555555-0000-0000-0000-' || lpad(:l::text, 12, '0'))::uuid"
 ways=1
-[ "$mix" = plain ] && ways=3
+[ "$mix" = plain ] && ways=2
 cat >"$work/promote.sql" <<SQL
 \\set p random(1, 20)
 \\set l random(1, 5)
@@ -70,10 +72,6 @@ cat >"$work/promote.sql" <<SQL
 SELECT count(*) FROM person_pivots.set_primary_location($person, $location);
 \\elif :how = 1
 SELECT count(*) FROM person_pivots.link_person_location($person, $location, 'Place ' || :l, is_primary => true);
-\\elif :how = 2
-UPDATE core_api.person_locations SET is_primary = true
-  WHERE person_pk = (SELECT pk FROM core_api.people WHERE person_id = $person)
-    AND location_pk = (SELECT pk FROM core_api.locations WHERE location_id = $location) AND deleted_at IS NULL;
 \\else
 UPDATE core_api.person_locations SET label = 'Edited ' || :l
   WHERE person_pk = (SELECT pk FROM core_api.people WHERE person_id = $person) AND is_primary AND deleted_at IS NULL;
@@ -109,14 +107,17 @@ run_pgbench() {
 run_pgbench load "$work/promote.sql" "$seconds"
 load_processed=$processed
 
-# The storm: person 1 (4444...01) and locations 1-4; every statement makes
+# The storms: person 1 (4444...01) and locations 1-4; every statement makes
 # one of them primary, or edits whichever is primary now.
-cat >"$work/storm.sql" <<SQL
+storm_person="(SELECT pk FROM core_api.people WHERE person_id = '44444444-0000-0000-0000-000000000001')"
+edit_primary="UPDATE core_api.person_locations SET label = 'Edited ' || :l
+  WHERE person_pk = $storm_person AND is_primary AND deleted_at IS NULL;"
+cat >"$work/storm_plain.sql" <<SQL
 \\set l random(1, 4)
-\\set how random(0, 4)
+\\set how random(0, 3)
 \\if :how = 0
 UPDATE core_api.person_locations SET is_primary = true
-  WHERE person_pk = (SELECT pk FROM core_api.people WHERE person_id = '44444444-0000-0000-0000-000000000001')
+  WHERE person_pk = $storm_person
     AND location_pk = (SELECT pk FROM core_api.locations WHERE location_id = $location) AND deleted_at IS NULL;
 \\elif :how = 1
 INSERT INTO core_api.person_locations (person_pk, location_pk, label, is_primary)
@@ -130,16 +131,26 @@ MERGE INTO core_api.person_locations t
   ON t.person_pk = s.person_pk AND t.location_pk = s.location_pk AND t.deleted_at IS NULL
   WHEN MATCHED THEN UPDATE SET is_primary = true
   WHEN NOT MATCHED THEN INSERT (person_pk, location_pk, label, is_primary) VALUES (s.person_pk, s.location_pk, 'Place ' || :l, true);
-\\elif :how = 3
-SELECT count(*) FROM person_pivots.set_primary_location('44444444-0000-0000-0000-000000000001', $location);
 \\else
-UPDATE core_api.person_locations SET label = 'Edited ' || :l
-  WHERE person_pk = (SELECT pk FROM core_api.people WHERE person_id = '44444444-0000-0000-0000-000000000001')
-    AND is_primary AND deleted_at IS NULL;
+$edit_primary
 \\endif
 SQL
-run_pgbench storm "$work/storm.sql" "$storm_seconds"
+cat >"$work/storm_api.sql" <<SQL
+\\set l random(1, 4)
+\\set how random(0, 2)
+\\if :how = 0
+SELECT count(*) FROM person_pivots.set_primary_location('44444444-0000-0000-0000-000000000001', $location);
+\\elif :how = 1
+SELECT count(*) FROM person_pivots.link_person_location('44444444-0000-0000-0000-000000000001', $location,
+  'Place ' || :l, is_primary => true);
+\\else
+$edit_primary
+\\endif
+SQL
+run_pgbench storm_plain "$work/storm_plain.sql" "$storm_seconds"
 storm_processed=$processed
+run_pgbench storm_api "$work/storm_api.sql" "$storm_seconds"
+storm_processed=$((storm_processed + processed))
 
 # The invariant: nobody has two active primaries; and since every
 # transaction promoted, every person has exactly one, and no pair was
@@ -157,5 +168,5 @@ echo "active links: $active (of 100)"
 [ "$people_with_one" = "20" ] || fail "only $people_with_one of 20 people have an active primary"
 [ "$active" = "100" ] || fail "$active active links instead of 100"
 
-echo "ok ($mix): $load_processed transactions, then a storm of $storm_processed on one person;" \
+echo "ok ($mix): $load_processed transactions, then storms of $storm_processed statements on one person;" \
 	"0 failed, no error or deadlock, one primary per person"
