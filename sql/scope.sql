@@ -274,3 +274,60 @@ SELECT count(*) AS unscoped_sees FROM core_api.person_media;
 SELECT person_pivots_internal.enable_row_security();
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
+
+-- 8. Scope fails closed, for every function that takes a session: a session
+-- that is not a JSON object, a workspace id that is not a uuid, or a role
+-- other than admin that names no workspace is 22023, from the argument and
+-- from hasura.user alike, and nothing is written. Each function is called
+-- with valid ids of workspace 1, built from its argument names in pg_proc.
+SELECT count(*) AS rows_before FROM core_api.person_media \gset
+SELECT count(*) AS location_rows_before FROM core_api.person_locations \gset
+CREATE TEMP TABLE api_call AS
+SELECT p.proname::text AS fn,
+       format('SELECT count(*) FROM person_pivots.%I(%s)', p.proname, string_agg(CASE a.name
+         WHEN 'person_id' THEN format('person_id => %L', :p1)
+         WHEN 'media_id' THEN format('media_id => %L', :m1)
+         WHEN 'location_id' THEN format('location_id => %L', :l1)
+         WHEN 'label' THEN 'label => ''Home'''
+         WHEN 'is_primary' THEN 'is_primary => true'
+         WHEN 'is_legal' THEN 'is_legal => false'
+         WHEN 'media_ids' THEN format('media_ids => ARRAY[%L]::uuid[]', :m1)
+         WHEN 'locations' THEN format('locations => %L', jsonb_build_array(jsonb_build_object('location_id', :l1::text, 'label', 'Home')))
+         WHEN 'people' THEN format('people => %L', CASE WHEN p.proname LIKE '%media%'
+                                    THEN jsonb_build_object(:p1::text, jsonb_build_array(:m1::text))
+                                    ELSE jsonb_build_object(:p1::text, jsonb_build_array(jsonb_build_object('location_id', :l1::text, 'label', 'Home'))) END)
+         WHEN 'hasura_session' THEN 'hasura_session => %s'
+         ELSE 'unknown argument ' || a.name END, ', ' ORDER BY a.ord)) AS call
+FROM pg_proc p, unnest(p.proargnames) WITH ORDINALITY AS a (name, ord)
+WHERE p.pronamespace = 'person_pivots'::regnamespace AND 'hasura_session' = ANY (p.proargnames)
+GROUP BY p.proname;
+SELECT count(*) AS functions_with_a_session, bool_and(call NOT LIKE '%unknown argument%') AS every_argument_known
+FROM api_call;
+CREATE TEMP TABLE bad_session (session text);
+INSERT INTO bad_session VALUES ('"x"'), ('[1]'), ('null'), ('42'), ('{}'), ('{"x-hasura-role": "user"}'),
+  ('{"x-hasura-role": "user", "x-hasura-workspace-id": null}'),
+  ('{"x-hasura-role": "user", "x-hasura-workspace-id": ""}'),
+  ('{"x-hasura-role": "user", "x-hasura-workspace-id": "workspace-1"}'),
+  ('{"x-hasura-role": "user", "x-hasura-workspace-id": 1}'),
+  ('{"x-hasura-role": "admin", "x-hasura-workspace-id": "aaaaaaaa-0000-0000-0000-00000000001"}');
+-- as the argument: one line per bad session, with how many functions said what
+SELECT b.session, pg_temp.error_of(format(c.call, quote_literal(b.session) || '::json')) AS error, count(*) AS functions
+FROM bad_session b, api_call c GROUP BY 1, 2 ORDER BY 1, 2;
+-- as hasura.user, with no argument (malformed JSON too)
+INSERT INTO bad_session VALUES ('{"x-hasura-workspace-id": '), ('not json');
+BEGIN;
+CREATE FUNCTION pg_temp.error_with_setting(call text, session text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM set_config('hasura.user', session, true);
+  RETURN pg_temp.error_of(format(call, 'NULL'));
+END $$;
+SELECT b.session, pg_temp.error_with_setting(c.call, b.session) AS error, count(*) AS functions
+FROM bad_session b, api_call c GROUP BY 1, 2 ORDER BY 1, 2;
+ROLLBACK;
+SELECT count(*) = :rows_before AS media_rows_unchanged FROM core_api.person_media;
+SELECT count(*) = :location_rows_before AS location_rows_unchanged FROM core_api.person_locations;
+-- unscoped: no session and no hasura.user, or Hasura's admin role naming no
+-- workspace; every function then runs
+SELECT c.fn, pg_temp.error_of(format(c.call, 'NULL')) AS no_session,
+       pg_temp.error_of(format(c.call, quote_literal('{"x-hasura-role": "admin"}') || '::json')) AS admin
+FROM api_call c ORDER BY 1;

@@ -4,53 +4,17 @@
 #include "host.hpp"
 #include "spi.hpp"
 
+extern "C" {
+#include "common/jsonapi.h"
+#include "mb/pg_wchar.h"
+}
+
+#include <cctype>
+#include <string>
+
 namespace pp::api {
 
 namespace {
-
-// The x-hasura-workspace-id of a Hasura session (json), or NULL (*isnull)
-// when the session names none: key missing, JSON null or empty string.
-Datum session_workspace(Datum session, bool *isnull) {
-	static spi::Statement extract = {
-		"SELECT pg_catalog.json_extract_path_text($1, 'x-hasura-workspace-id')", 1, {JSONOID}, nullptr, InvalidOid};
-	Datum args[1] = {session};
-	spi::execute(extract, args, nullptr, true, 1);
-	bool null_value;
-	Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &null_value);
-	if (null_value) {
-		*isnull = true;
-		return 0;
-	}
-	char *id_text = text_to_cstring(DatumGetTextPP(value));
-	if (!*id_text) {
-		*isnull = true;
-		return 0;
-	}
-	*isnull = false;
-	return DirectFunctionCall1(uuid_in, CStringGetDatum(id_text));  // 22P02 names a malformed value
-}
-
-// The workspace the hasura.user setting names (Hasura sets it in mutation
-// transactions), or NULL when the setting is missing or empty. Malformed
-// JSON is error 22P02: a broken session must not read as "unscoped".
-Datum setting_workspace(bool *isnull) {
-	const char *user = GetConfigOption("hasura.user", true, false);
-	if (!user || !*user) {
-		*isnull = true;
-		return 0;
-	}
-	return session_workspace(DirectFunctionCall1(json_in, CStringGetDatum(user)), isnull);
-}
-
-// Makes the session argument the function's hasura.user for the rest of
-// the call, so the row-level security policies (which cannot see the
-// argument) and any trigger see the scope the function acts in. The API
-// functions all carry SET search_path, so the call runs at its own GUC
-// nesting level: GUC_ACTION_SAVE is undone when the call returns or fails.
-void publish_session(Datum session) {
-	char *session_text = text_to_cstring(DatumGetTextPP(session));
-	set_config_option("hasura.user", session_text, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-}
 
 Scope resolve_workspace(Datum id) {
 	static spi::Statement workspace = {
@@ -61,6 +25,68 @@ Scope resolve_workspace(Datum id) {
 		throw errors::workspace_not_found(uuid_text(id));
 	bool isnull;
 	return {true, DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))};
+}
+
+// Whether `text` is one JSON object. Uses the non-throwing JSON parser, so
+// a malformed hasura.user is our 22023 and not json_in's 22P02.
+bool is_json_object(const char *text) {
+	size_t len = strlen(text);
+	JsonLexContext *lex = makeJsonLexContextCstringLen(const_cast<char *>(text), static_cast<int>(len),
+	                                                   GetDatabaseEncoding(), false);
+	if (pg_parse_json(lex, &nullSemAction) != JSON_SUCCESS)
+		return false;
+	const char *first = text;
+	while (*first == ' ' || *first == '\t' || *first == '\n' || *first == '\r')
+		first++;
+	return *first == '{';
+}
+
+bool is_uuid_text(const char *text) {
+	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+	if (strlen(text) != sizeof shape - 1)
+		return false;
+	for (size_t i = 0; i < sizeof shape - 1; i++)
+		if (shape[i] == '-' ? text[i] != '-' : !isxdigit(static_cast<unsigned char>(text[i])))
+			return false;
+	return true;
+}
+
+// The scope a Hasura session (json) grants; `source` names it in errors.
+// Fails closed (DESIGN §4): not an object, a workspace id that is not a
+// uuid, or a role other than admin without a workspace is error 22023.
+Scope session_scope(Datum session, const char *source) {
+	static spi::Statement fields = {
+		"SELECT pg_catalog.json_typeof($1), pg_catalog.json_typeof($1 OPERATOR(pg_catalog.->) 'x-hasura-workspace-id'),"
+		" $1 OPERATOR(pg_catalog.->>) 'x-hasura-workspace-id', $1 OPERATOR(pg_catalog.->>) 'x-hasura-role'",
+		1, {JSONOID}, nullptr, InvalidOid};
+	Datum args[1] = {session};
+	spi::execute(fields, args, nullptr, true, 1);
+	HeapTuple row = SPI_tuptable->vals[0];
+	TupleDesc desc = SPI_tuptable->tupdesc;
+	char *type = SPI_getvalue(row, desc, 1);
+	if (!type || strcmp(type, "object") != 0)
+		throw errors::session_not_object(source, type ? type : "null");
+	char *id_type = SPI_getvalue(row, desc, 2);
+	if (id_type && strcmp(id_type, "null") != 0) {
+		char *id = SPI_getvalue(row, desc, 3);
+		if (strcmp(id_type, "string") != 0 || !is_uuid_text(id))
+			throw errors::session_workspace_invalid(source, id ? id : "");
+		return resolve_workspace(DirectFunctionCall1(uuid_in, CStringGetDatum(id)));
+	}
+	char *role = SPI_getvalue(row, desc, 4);
+	if (role && strcmp(role, "admin") == 0)
+		return {false, 0};  // Hasura's admin role, no workspace: every workspace
+	throw errors::session_without_workspace(source, role ? role : "");
+}
+
+// Makes the session argument the function's hasura.user for the rest of
+// the call, so the row-level security policies (which cannot see the
+// argument) and any trigger see the scope the function acts in. The API
+// functions all carry SET search_path, so the call runs at its own GUC
+// nesting level: GUC_ACTION_SAVE is undone when the call returns or fails.
+void publish_session(Datum session) {
+	char *session_text = text_to_cstring(DatumGetTextPP(session));
+	set_config_option("hasura.user", session_text, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 }
 
 struct TargetSql {
@@ -108,31 +134,25 @@ const char *uuid_text(Datum uuid) {
 }
 
 Scope scope_of(FunctionCallInfo fcinfo, int session_argno) {
-	// The session argument wins; a session that names no workspace (or no
-	// session) falls back to hasura.user; neither means a trusted caller.
-	bool none = true;
-	Datum id = 0;
+	// The session argument, when given, is judged alone (and published for
+	// the row-level security policies); else hasura.user; neither means a
+	// trusted SQL caller.
 	if (!PG_ARGISNULL(session_argno)) {
 		Datum session = PG_GETARG_DATUM(session_argno);
-		id = session_workspace(session, &none);
-		if (!none) {
-			Scope scope = resolve_workspace(id);
-			publish_session(session);
-			return scope;
-		}
+		Scope scope = session_scope(session, "hasura_session");
+		publish_session(session);
+		return scope;
 	}
-	id = setting_workspace(&none);
-	if (none)
-		return {false, 0};
-	return resolve_workspace(id);
+	return setting_scope();
 }
 
 Scope setting_scope() {
-	bool none;
-	Datum id = setting_workspace(&none);
-	if (none)
-		return {false, 0};
-	return resolve_workspace(id);
+	const char *user = GetConfigOption("hasura.user", true, false);
+	if (!user || !*user)
+		return {false, 0};  // never set, or reset to '' after a SET LOCAL
+	if (!is_json_object(user))
+		throw errors::session_not_object("hasura.user", std::string("\"") + user + "\"");
+	return session_scope(DirectFunctionCall1(json_in, CStringGetDatum(user)), "hasura.user");
 }
 
 int32 find_person(Datum person_id, const Scope &scope) {

@@ -47,6 +47,24 @@ Error workspace_not_found(const std::string &workspace_id) {
 	             {}, "x-hasura-workspace-id must name a row of core_api.workspaces.");
 }
 
+Error session_not_object(const char *source, const std::string &found) {
+	return Error(ERRCODE_INVALID_PARAMETER_VALUE, format("%s must be a JSON object, not %s", source, found.c_str()), {},
+	             "Pass the Hasura session variables as an object, e.g. {\"x-hasura-role\": \"user\", "
+	             "\"x-hasura-workspace-id\": \"<uuid>\"}.");
+}
+
+Error session_workspace_invalid(const char *source, const std::string &value) {
+	return Error(ERRCODE_INVALID_PARAMETER_VALUE,
+	             format("x-hasura-workspace-id of %s is not a uuid: \"%s\"", source, value.c_str()), {},
+	             "Give the workspace's uuid as a string, e.g. \"aaaaaaaa-0000-0000-0000-000000000001\".");
+}
+
+Error session_without_workspace(const char *source, const std::string &role) {
+	return Error(ERRCODE_INVALID_PARAMETER_VALUE,
+	             format("%s of role \"%s\" names no x-hasura-workspace-id", source, role.c_str()), {},
+	             "Only Hasura's admin role may act without a workspace.");
+}
+
 Error label_too_long(const std::string &location_id, const std::string &person_id) {
 	return Error(ERRCODE_STRING_DATA_RIGHT_TRUNCATION,
 	             format("label of location %s for person %s is longer than 255 characters", location_id.c_str(),

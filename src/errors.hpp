@@ -19,6 +19,10 @@ Error invalid_argument(const char *argument, const std::string &value, const cha
 Error person_not_found(const std::string &person_id);
 Error target_not_found(const char *kind, const std::string &target_id);
 Error workspace_not_found(const std::string &workspace_id);
+// a Hasura session (argument or hasura.user) that grants no clear scope
+Error session_not_object(const char *source, const std::string &found);
+Error session_workspace_invalid(const char *source, const std::string &value);
+Error session_without_workspace(const char *source, const std::string &role);
 Error label_too_long(const std::string &location_id, const std::string &person_id);
 Error label_missing(const std::string &location_id, const std::string &person_id);
 Error several_primaries(const std::string &person_id);
