@@ -356,8 +356,8 @@ void apply_media(FunctionCallInfo fcinfo, SyncPage *page, Datum people) {
 		" WHERE person_pk OPERATOR(pg_catalog.=) ANY ($2) AND pk OPERATOR(pg_catalog.=) ANY ($1)"
 		" AND deleted_at IS NULL",
 		2, {INT4ARRAYOID, INT4ARRAYOID}, nullptr, InvalidOid};
-	// ON CONFLICT: link_person_media takes no person lock and may have linked
-	// the pair meanwhile; the pair is then active, as the input wants.
+	// ON CONFLICT: a plain INSERT of the pair (no person lock) may have
+	// linked it since the read; the pair is then active, as the input wants.
 	static pp::spi::Statement insert = {
 		"INSERT INTO core_api.person_media AS t (person_pk, media_pk)"
 		" SELECT u.person_pk, u.media_pk FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))"
@@ -451,11 +451,15 @@ void apply_locations(FunctionCallInfo fcinfo, SyncPage *page, Datum people) {
 		" AND t.deleted_at IS NULL"
 		" RETURNING t.pk, t.person_pk, t.location_pk, t.created_at, t, t.label, t.is_primary, t.is_legal",
 		5, {INT4ARRAYOID, TEXTARRAYOID, BOOLARRAYOID, BOOLARRAYOID, INT4ARRAYOID}, nullptr, InvalidOid};
+	// ON CONFLICT: a plain INSERT of the pair (no person lock) may have come
+	// in since the read; the input's values win, as they would have.
 	static pp::spi::Statement insert = {
 		"INSERT INTO core_api.person_locations AS t (person_pk, location_pk, label, is_primary, is_legal)"
 		" SELECT u.person_pk, u.location_pk, u.label, u.is_primary, u.is_legal"
 		" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
 		" pg_catalog.unnest($4), pg_catalog.unnest($5)) AS u (person_pk, location_pk, label, is_primary, is_legal)"
+		" ON CONFLICT (person_pk, location_pk) WHERE deleted_at IS NULL DO UPDATE"
+		" SET label = EXCLUDED.label, is_primary = EXCLUDED.is_primary, is_legal = EXCLUDED.is_legal"
 		" RETURNING t.pk, t.person_pk, t.location_pk, t.created_at, t, t.label, t.is_primary, t.is_legal",
 		5, {INT4ARRAYOID, INT4ARRAYOID, TEXTARRAYOID, BOOLARRAYOID, BOOLARRAYOID}, nullptr, InvalidOid};
 
