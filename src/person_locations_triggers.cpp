@@ -1,9 +1,9 @@
 // Triggers of core_api.person_locations: the shared pivot rules plus rule 5,
 // one active primary per person, kept by demotion (or refusal in strict mode).
 //
-// Race-freedom: every promotion takes the person lock (person_lock.hpp)
-// after its own row's lock, so promoters of one person queue up. The
-// current primary is then found through the primary index, each row judged
+// Race-freedom (docs/concurrency.md): every promotion holds the person lock
+// (person_lock.hpp), so promoters of one person queue up. The current
+// primary is then found through the primary index, each row judged
 // by its newest version as a dirty snapshot sees it: what the previous lock
 // holder committed, what this statement already wrote, and writes still in
 // progress (waited for). Only when there is one does an SPI UPDATE (by ctid,
@@ -155,7 +155,7 @@ Found existing_pair(Relation rel, const pp::rules::Columns &cols, int32 person_p
 // Whether the pair has an active row (existing_pair), locked as ON CONFLICT
 // would lock it: PostgreSQL's own conflict pre-check can miss a row that an
 // UPDATE moves meanwhile, and would then try the insert and fail on the
-// primary index. Called before the person lock (lock order, see on_primary).
+// primary index. Called before the person lock (docs/concurrency.md).
 bool hold_existing_pair(Relation rel, const pp::rules::Columns &cols, int32 person_pk, int32 location_pk,
                         int32 self_pk) {
 	for (int round = 0; round < 100; round++) {
@@ -210,14 +210,11 @@ void on_primary(Relation rel, const pp::rules::Columns &cols, HeapTuple row, pp:
 	int32 location_pk = DatumGetInt32(heap_getattr(row, cols.target_pk, desc, &isnull));
 	bool is_insert = event == pp::rules::PrimaryEvent::inserted;
 
-	// Lock order: a row's own lock (taken by the executor), then the person
-	// lock, then the current primary's row (the demotion). A writer that
-	// changes the current primary takes the person lock only when it is
-	// free: holding it keeps a later promotion in the same transaction from
-	// queueing behind a promoter, and waiting for it while holding the
-	// primary row would deadlock with a promoter that holds the lock and
-	// waits for that row. An INSERT that holds the pair row when that row is
-	// the current primary (hold_existing_pair) is such a writer too.
+	// Lock order (docs/concurrency.md): the person lock, then the current
+	// primary's row (the demotion). A writer that only changes the current
+	// primary takes the person lock when it is free and never waits for it
+	// while it holds that row. An INSERT that holds the pair row when that
+	// row is the current primary (hold_existing_pair) is such a writer too.
 	if (event == pp::rules::PrimaryEvent::touched) {
 		pp::try_lock_person(person_pk);
 		return;
