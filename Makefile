@@ -14,7 +14,9 @@ REGRESS      = install boundary media_writers media_rules media_functions \
 REGRESS_OPTS = --dbname=contrib_regression
 ISOLATION    = primary_promote_promote primary_promote_unlink \
                primary_promote_delete link_same_pair primary_promote_bulk \
-               primary_insert_locks
+               primary_insert_locks tx_link_then_set_primary \
+               tx_unlink_relink_primary tx_sync_then_link \
+               tx_link_unchanged_primary tx_batch_and_profile
 ISOLATION_OPTS = --inputdir=test --dbname=isolation_regression
 
 PG_CXXFLAGS  = -std=c++17 -fPIC -Wall -Wextra -Werror -Wno-unused-parameter \
