@@ -2,11 +2,13 @@
 #include "api_common.hpp"
 #include "errors.hpp"
 #include "host.hpp"
+#include "person_lock.hpp"
 #include "spi.hpp"
 
 extern "C" {
 #include "common/jsonapi.h"
 #include "mb/pg_wchar.h"
+#include "utils/array.h"
 }
 
 #include <cctype>
@@ -22,7 +24,7 @@ Scope resolve_workspace(Datum id) {
 		InvalidOid};
 	Datum args[1] = {id};
 	if (spi::execute(workspace, args, nullptr, false, 1) == 0)
-		throw errors::workspace_not_found(uuid_text(id));
+		throw errors::workspace_not_found(uuid_text(id).text);
 	bool isnull;
 	return {true, DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))};
 }
@@ -89,29 +91,6 @@ void publish_session(Datum session) {
 	set_config_option("hasura.user", session_text, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 }
 
-struct TargetSql {
-	char text[512];
-	spi::Statement stmt;
-};
-
-spi::Statement &target_statement(Target kind) {
-	static TargetSql media, location;
-	TargetSql &t = kind == Target::media ? media : location;
-	if (!t.text[0]) {
-		const char *table = kind == Target::media ? "media" : "locations";
-		const char *id = kind == Target::media ? "media_id" : "location_id";
-		Oid relid = host::core_api_relid(table);
-		bool has_deleted = OidIsValid(relid) && get_attnum(relid, "deleted_at") != InvalidAttrNumber;
-		bool has_ws = OidIsValid(relid) && get_attnum(relid, "workspace_pk") != InvalidAttrNumber;
-		snprintf(t.text, sizeof t.text, "SELECT pk FROM core_api.%s WHERE %s OPERATOR(pg_catalog.=) $1%s%s", table,
-		         id, has_deleted ? " AND deleted_at IS NULL" : "",
-		         has_ws ? " AND ($2 IS NULL OR workspace_pk OPERATOR(pg_catalog.=) $2)"
-		                : " AND ($2 IS NULL OR true)");
-		t.stmt = {t.text, 2, {UUIDOID, INT4OID}, nullptr, InvalidOid};
-	}
-	return t.stmt;
-}
-
 int32 single_pk(spi::Statement &stmt, Datum id, const Scope &scope) {
 	Datum args[2] = {id, Int32GetDatum(scope.workspace_pk)};
 	char nulls[3] = {' ', scope.scoped ? ' ' : 'n', '\0'};
@@ -129,8 +108,10 @@ Datum required_arg(FunctionCallInfo fcinfo, int argno, const char *name) {
 	return PG_GETARG_DATUM(argno);
 }
 
-const char *uuid_text(Datum uuid) {
-	return DatumGetCString(DirectFunctionCall1(uuid_out, uuid));
+sync::UuidText uuid_text(Datum uuid) {
+	sync::Uuid id;
+	memcpy(id.bytes, DatumGetUUIDP(uuid)->data, UUID_LEN);
+	return sync::uuid_text(id);
 }
 
 Scope scope_of(FunctionCallInfo fcinfo, int session_argno) {
@@ -166,33 +147,69 @@ int32 find_person(Datum person_id, const Scope &scope) {
 int32 resolve_person(Datum person_id, const Scope &scope) {
 	int32 pk = find_person(person_id, scope);
 	if (pk < 0)
-		throw errors::person_not_found(uuid_text(person_id));
+		throw errors::person_not_found(uuid_text(person_id).text);
 	return pk;
 }
 
-int32 find_target(Target kind, Datum target_id, const Scope &scope) {
-	return single_pk(target_statement(kind), target_id, scope);
+struct TargetsSql {
+	char text[512];
+	spi::Statement stmt;
+};
+
+spi::Statement &targets_statement(Target kind) {
+	static TargetsSql media, locations;
+	TargetsSql &t = kind == Target::media ? media : locations;
+	if (!t.text[0]) {
+		const char *table = kind == Target::media ? "media" : "locations";
+		const char *id = kind == Target::media ? "media_id" : "location_id";
+		Oid relid = host::core_api_relid(table);
+		bool has_deleted = OidIsValid(relid) && get_attnum(relid, "deleted_at") != InvalidAttrNumber;
+		bool has_ws = OidIsValid(relid) && get_attnum(relid, "workspace_pk") != InvalidAttrNumber;
+		// LATERAL ... LIMIT 1: one index probe per id, whatever plan = ANY would get
+		snprintf(t.text, sizeof t.text,
+		         "SELECT u.id, t.pk, t.workspace_pk FROM pg_catalog.unnest($1) AS u (id),"
+		         " LATERAL (SELECT pk, %s AS workspace_pk FROM core_api.%s WHERE %s OPERATOR(pg_catalog.=) u.id%s%s"
+		         " LIMIT 1) AS t",
+		         has_ws ? "workspace_pk" : "NULL::pg_catalog.int4", table, id,
+		         has_deleted ? " AND deleted_at IS NULL" : "",
+		         has_ws ? " AND ($2 IS NULL OR workspace_pk OPERATOR(pg_catalog.=) $2)" : " AND ($2 IS NULL OR true)");
+		t.stmt = {t.text, 2, {UUIDARRAYOID, INT4OID}, nullptr, InvalidOid};
+	}
+	return t.stmt;
 }
 
 int32 resolve_target(Target kind, Datum target_id, const Scope &scope) {
-	int32 pk = find_target(kind, target_id, scope);
-	if (pk < 0)
-		throw errors::target_not_found(kind == Target::media ? "media" : "location", uuid_text(target_id));
-	return pk;
+	Datum ids = PointerGetDatum(construct_array(&target_id, 1, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
+	Datum args[2] = {ids, Int32GetDatum(scope.workspace_pk)};
+	char nulls[3] = {' ', scope.scoped ? ' ' : 'n', '\0'};
+	if (spi::execute(targets_statement(kind), args, nulls, false, 1) == 0)
+		throw errors::target_not_found(kind == Target::media ? "media" : "location", uuid_text(target_id).text);
+	bool isnull;
+	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+}
+
+Pair lock_pair(FunctionCallInfo fcinfo, Target kind, int session_argno) {
+	Datum person_id = required_arg(fcinfo, 0, "person_id");
+	Datum target_id = required_arg(fcinfo, 1, kind == Target::media ? "media_id" : "location_id");
+	Scope scope = scope_of(fcinfo, session_argno);
+	int32 person_pk = resolve_person(person_id, scope);
+	int32 target_pk = resolve_target(kind, target_id, scope);
+	lock_person(person_pk);
+	return {person_pk, target_pk, person_id, target_id};
+}
+
+uint64 execute_pair(spi::Statement &stmt, const Pair &pair) {
+	Datum args[2] = {Int32GetDatum(pair.person_pk), Int32GetDatum(pair.target_pk)};
+	return spi::execute(stmt, args, nullptr, false);
 }
 
 Datum person_rows(FunctionCallInfo fcinfo, spi::Statement &rows) {
 	Datum person_id = required_arg(fcinfo, 0, "person_id");
-	begin_rows(fcinfo);
-	SPI_connect();
-	int32 person_pk = find_person(person_id, scope_of(fcinfo, 1));
-	if (person_pk >= 0) {
-		Datum args[1] = {Int32GetDatum(person_pk)};
+	return spi_rows(fcinfo, [&] {
+		// an unknown person reads as no rows: -1 matches none
+		Datum args[1] = {Int32GetDatum(find_person(person_id, scope_of(fcinfo, 1)))};
 		spi::execute(rows, args, nullptr, true);
-		append_spi_rows(fcinfo);
-	}
-	SPI_finish();
-	return (Datum)0;
+	});
 }
 
 void begin_rows(FunctionCallInfo fcinfo) {

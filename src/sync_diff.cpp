@@ -82,6 +82,12 @@ void format_uuid(const Uuid &id, char out[37]) {
 	out[o] = '\0';
 }
 
+UuidText uuid_text(const Uuid &id) {
+	UuidText t;
+	format_uuid(id, t.text);
+	return t;
+}
+
 void sort_resolved(Resolved *rows, std::size_t n) {
 	std::sort(rows, rows + n, [](const Resolved &a, const Resolved &b) { return a.id < b.id; });
 }

@@ -29,6 +29,12 @@ inline bool operator!=(const Uuid &a, const Uuid &b) { return !(a == b); }
 bool parse_uuid(const char *text, std::size_t len, Uuid &out);
 // Canonical text, lower case with hyphens: 36 characters and a NUL.
 void format_uuid(const Uuid &id, char out[37]);
+// The canonical text of a uuid in a fixed buffer: no allocation, cannot
+// fail, so it is safe to build messages with between Postgres calls.
+struct UuidText {
+	char text[37];
+};
+UuidText uuid_text(const Uuid &id);
 
 // A label: bytes in the server encoding, not NUL-terminated.
 struct Label {

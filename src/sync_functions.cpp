@@ -170,36 +170,6 @@ void resolve_people(SyncPage *page, const pp::api::Scope &scope) {
 	pfree(found);
 }
 
-struct TargetSql {
-	char text[512];
-	pp::spi::Statement stmt;
-};
-
-// SELECT <id>, pk, workspace_pk of the media or locations named by $1: not
-// soft-deleted and in the scope $2, for the columns the host table has.
-// One index probe per distinct id (LATERAL ... LIMIT 1): the cost follows
-// the page, never the size of the table, whatever plan = ANY would get.
-pp::spi::Statement &targets_statement(Kind kind) {
-	static TargetSql media, locations;
-	TargetSql &t = kind == Kind::media ? media : locations;
-	if (!t.text[0]) {
-		const char *table = kind == Kind::media ? "media" : "locations";
-		const char *id = kind == Kind::media ? "media_id" : "location_id";
-		Oid relid = pp::host::core_api_relid(table);
-		bool has_deleted = OidIsValid(relid) && get_attnum(relid, "deleted_at") != InvalidAttrNumber;
-		bool has_ws = OidIsValid(relid) && get_attnum(relid, "workspace_pk") != InvalidAttrNumber;
-		snprintf(t.text, sizeof t.text,
-		         "SELECT u.id, t.pk, t.workspace_pk FROM pg_catalog.unnest($1) AS u (id),"
-		         " LATERAL (SELECT pk, %s AS workspace_pk FROM core_api.%s WHERE %s OPERATOR(pg_catalog.=) u.id%s%s"
-		         " LIMIT 1) AS t",
-		         has_ws ? "workspace_pk" : "NULL::pg_catalog.int4", table, id,
-		         has_deleted ? " AND deleted_at IS NULL" : "",
-		         has_ws ? " AND ($2 IS NULL OR workspace_pk OPERATOR(pg_catalog.=) $2)" : " AND ($2 IS NULL OR true)");
-		t.stmt = {t.text, 2, {UUIDARRAYOID, INT4OID}, nullptr, InvalidOid};
-	}
-	return t.stmt;
-}
-
 // Every entry of the page: an existing target in scope and in its person's
 // workspace; fills in pk. The first offender in input order is reported.
 void resolve_entries(SyncPage *page, const pp::api::Scope &scope) {
@@ -209,7 +179,7 @@ void resolve_entries(SyncPage *page, const pp::api::Scope &scope) {
 	for (uint32 i = 0; i < page->nentries; i++)
 		ids[i] = page->entries[i].id;
 	size_t n;
-	pp::sync::Resolved *found = resolve(page, targets_statement(page->kind), ids, page->nentries, scope, &n);
+	pp::sync::Resolved *found = resolve(page, pp::api::targets_statement(page->kind == Kind::media ? pp::api::Target::media : pp::api::Target::location), ids, page->nentries, scope, &n);
 	pfree(ids);
 	const char *kind = page->kind == Kind::media ? "media" : "location";
 	for (uint32 i = 0; i < page->npeople; i++) {
@@ -458,8 +428,7 @@ void apply_locations(FunctionCallInfo fcinfo, SyncPage *page, Datum people) {
 		" SELECT u.person_pk, u.location_pk, u.label, u.is_primary, u.is_legal"
 		" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
 		" pg_catalog.unnest($4), pg_catalog.unnest($5)) AS u (person_pk, location_pk, label, is_primary, is_legal)"
-		" ON CONFLICT (person_pk, location_pk) WHERE deleted_at IS NULL DO UPDATE"
-		" SET label = EXCLUDED.label, is_primary = EXCLUDED.is_primary, is_legal = EXCLUDED.is_legal"
+		PP_LOCATION_UPSERT
 		" RETURNING t.pk, t.person_pk, t.location_pk, t.created_at, t, t.label, t.is_primary, t.is_legal",
 		5, {INT4ARRAYOID, INT4ARRAYOID, TEXTARRAYOID, BOOLARRAYOID, BOOLARRAYOID}, nullptr, InvalidOid};
 
@@ -551,58 +520,42 @@ void sync_page(FunctionCallInfo fcinfo, SyncPage *page, const pp::api::Scope &sc
 		apply_locations(fcinfo, page, people);
 }
 
+// The entry points: parse the input (`add`), then the common path.
+template <typename Add>
+Datum sync_call(FunctionCallInfo fcinfo, Kind kind, int session_argno, Add add) {
+	pp::api::begin_rows(fcinfo);
+	SPI_connect();
+	pp::api::Scope scope = pp::api::scope_of(fcinfo, session_argno);
+	SyncPage *page = pp::sync::page_create(kind);
+	add(page);
+	sync_page(fcinfo, page, scope);
+	pp::sync::page_free(page);
+	SPI_finish();
+	return (Datum)0;
+}
+
 }  // namespace
 
 PP_FUNCTION(sync_person_media) {
 	Datum person_id = pp::api::required_arg(fcinfo, 0, "person_id");
 	ArrayType *media_ids = DatumGetArrayTypeP(pp::api::required_arg(fcinfo, 1, "media_ids"));
-	pp::api::begin_rows(fcinfo);
-	SPI_connect();
-	pp::api::Scope scope = pp::api::scope_of(fcinfo, 2);
-	SyncPage *page = pp::sync::page_create(Kind::media);
-	pp::sync::page_add_media_array(page, person_id, media_ids);
-	sync_page(fcinfo, page, scope);
-	pp::sync::page_free(page);
-	SPI_finish();
-	return (Datum)0;
+	return sync_call(fcinfo, Kind::media, 2,
+	                 [&](SyncPage *page) { pp::sync::page_add_media_array(page, person_id, media_ids); });
 }
 
 PP_FUNCTION(sync_person_media_batch) {
 	Jsonb *people = DatumGetJsonbP(pp::api::required_arg(fcinfo, 0, "people"));
-	pp::api::begin_rows(fcinfo);
-	SPI_connect();
-	pp::api::Scope scope = pp::api::scope_of(fcinfo, 1);
-	SyncPage *page = pp::sync::page_create(Kind::media);
-	pp::sync::page_add_people(page, people);
-	sync_page(fcinfo, page, scope);
-	pp::sync::page_free(page);
-	SPI_finish();
-	return (Datum)0;
+	return sync_call(fcinfo, Kind::media, 1, [&](SyncPage *page) { pp::sync::page_add_people(page, people); });
 }
 
 PP_FUNCTION(sync_person_locations) {
 	Datum person_id = pp::api::required_arg(fcinfo, 0, "person_id");
 	Jsonb *locations = DatumGetJsonbP(pp::api::required_arg(fcinfo, 1, "locations"));
-	pp::api::begin_rows(fcinfo);
-	SPI_connect();
-	pp::api::Scope scope = pp::api::scope_of(fcinfo, 2);
-	SyncPage *page = pp::sync::page_create(Kind::locations);
-	pp::sync::page_add_locations(page, person_id, locations);
-	sync_page(fcinfo, page, scope);
-	pp::sync::page_free(page);
-	SPI_finish();
-	return (Datum)0;
+	return sync_call(fcinfo, Kind::locations, 2,
+	                 [&](SyncPage *page) { pp::sync::page_add_locations(page, person_id, locations); });
 }
 
 PP_FUNCTION(sync_person_locations_batch) {
 	Jsonb *people = DatumGetJsonbP(pp::api::required_arg(fcinfo, 0, "people"));
-	pp::api::begin_rows(fcinfo);
-	SPI_connect();
-	pp::api::Scope scope = pp::api::scope_of(fcinfo, 1);
-	SyncPage *page = pp::sync::page_create(Kind::locations);
-	pp::sync::page_add_people(page, people);
-	sync_page(fcinfo, page, scope);
-	pp::sync::page_free(page);
-	SPI_finish();
-	return (Datum)0;
+	return sync_call(fcinfo, Kind::locations, 1, [&](SyncPage *page) { pp::sync::page_add_people(page, people); });
 }

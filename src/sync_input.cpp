@@ -255,17 +255,16 @@ template <typename Parse>
 void in_person_context(SyncPage *page, Parse parse) {
 	MemoryContextReset(page->person_cxt);
 	MemoryContext caller = MemoryContextSwitchTo(page->person_cxt);
-	parse();
+	try {
+		parse();
+	} catch (...) {
+		MemoryContextSwitchTo(caller);  // the boundary raises the error in the caller's context
+		throw;
+	}
 	MemoryContextSwitchTo(caller);
 }
 
 }  // namespace
-
-UuidText uuid_text(const Uuid &id) {
-	UuidText t;
-	format_uuid(id, t.text);
-	return t;
-}
 
 SyncPage *page_create(Kind kind) {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "person_pivots sync page", ALLOCSET_DEFAULT_SIZES);

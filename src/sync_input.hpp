@@ -39,10 +39,4 @@ void page_add_people(SyncPage *page, Jsonb *people);
 // Refuses a page that names one person twice (two spellings of one uuid).
 void page_check_people(const SyncPage *page);
 
-// The canonical text of a person's uuid, for messages.
-struct UuidText {
-	char text[37];
-};
-UuidText uuid_text(const Uuid &id);
-
 }  // namespace pp::sync

@@ -1,0 +1,43 @@
+// person_pivots.purge_person: the one physical removal, of every pivot row
+// of one person in both tables (an erasure request).
+#include "api_common.hpp"
+#include "boundary.hpp"
+#include "errors.hpp"
+#include "host.hpp"
+#include "person_lock.hpp"
+#include "spi.hpp"
+
+// SECURITY DEFINER (EXECUTE only for the roles the DBA grants it); the
+// DELETEs run as each table's owner in a restricted operation, which the
+// triggers let remove rows. It leaves a LOG line naming the person, the
+// count and the session user.
+PP_FUNCTION(purge_person) {
+	static pp::spi::Statement person = {
+		"SELECT pk FROM {people} WHERE person_id OPERATOR(pg_catalog.=) $1", 1, {UUIDOID}, nullptr, InvalidOid};
+	static pp::spi::Statement purge_media = {
+		"DELETE FROM core_api.person_media WHERE person_pk OPERATOR(pg_catalog.=) $1", 1, {INT4OID}, nullptr,
+		InvalidOid};
+	static pp::spi::Statement purge_locations = {
+		"DELETE FROM core_api.person_locations WHERE person_pk OPERATOR(pg_catalog.=) $1", 1, {INT4OID}, nullptr,
+		InvalidOid};
+	Datum person_id = PG_GETARG_DATUM(0);
+	SPI_connect();
+	Datum args[1] = {person_id};
+	if (pp::spi::execute(person, args, nullptr, false, 1) == 0)
+		throw pp::errors::person_not_found(pp::api::uuid_text(person_id).text);
+	bool isnull;
+	args[0] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	pp::lock_person(DatumGetInt32(args[0]));  // as every API writer: the person before its rows
+	// As each table's owner, restricted: the owner is what lets the triggers
+	// remove rows, and the tables' own triggers must never run with the
+	// rights of this function's owner (a superuser).
+	int64 removed = static_cast<int64>(pp::spi::execute_as(
+		pp::host::relation_owner(pp::host::core_api_relid("person_media")), purge_media, args, nullptr, false));
+	removed += static_cast<int64>(pp::spi::execute_as(
+		pp::host::relation_owner(pp::host::core_api_relid("person_locations")), purge_locations, args, nullptr, false));
+	SPI_finish();
+	ereport(LOG, (errmsg("person_pivots: purge_person removed %lld pivot rows of person %s",
+	                     static_cast<long long>(removed), pp::api::uuid_text(person_id).text),
+	              errdetail("Requested by session user \"%s\".", GetUserNameFromId(GetSessionUserId(), false))));
+	PG_RETURN_INT64(removed);
+}
