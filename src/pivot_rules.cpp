@@ -156,7 +156,7 @@ struct Patch {
 };
 
 HeapTuple on_insert(StatementState *st, const PivotTable &table, Relation rel, HeapTuple row,
-                    PromoteHook on_promote) {
+                    PrimaryHook on_primary_change) {
 	TupleDesc desc = RelationGetDescr(rel);
 	const Columns &c = st->cols;
 	Datum now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
@@ -175,13 +175,13 @@ HeapTuple on_insert(StatementState *st, const PivotTable &table, Relation rel, H
 	host::Entity person = {};
 	if (!is_null(row, desc, c.person_pk) && !is_null(row, desc, c.target_pk))
 		person = check_workspace(st, table, int4_attr(row, desc, c.person_pk), int4_attr(row, desc, c.target_pk));
-	if (on_promote && becomes_active_primary(row, desc, c))
-		on_promote(rel, c, row, PrimaryEvent::inserted, person.found ? &person.tid : nullptr);
+	if (on_primary_change && becomes_active_primary(row, desc, c))
+		on_primary_change(rel, c, row, PrimaryEvent::inserted, person.found ? &person.tid : nullptr);
 	return row;
 }
 
 HeapTuple on_update(StatementState *st, const PivotTable &table, Relation rel, HeapTuple oldrow, HeapTuple newrow,
-                    PromoteHook on_promote) {
+                    PrimaryHook on_primary_change) {
 	TupleDesc desc = RelationGetDescr(rel);
 	const Columns &c = st->cols;
 	int32 pk = int4_attr(oldrow, desc, c.pk);
@@ -226,12 +226,12 @@ HeapTuple on_update(StatementState *st, const PivotTable &table, Relation rel, H
 		patch.set(c.updated_at, now, false);  // maintained unless written explicitly
 	}
 	newrow = patch.apply(newrow, desc);
-	if (on_promote) {
+	if (on_primary_change) {
 		bool was_primary = becomes_active_primary(oldrow, desc, c);
 		if (becomes_active_primary(newrow, desc, c) && !was_primary)
-			on_promote(rel, c, newrow, PrimaryEvent::promoted, nullptr);
+			on_primary_change(rel, c, newrow, PrimaryEvent::promoted, nullptr);
 		else if (was_primary)
-			on_promote(rel, c, newrow, PrimaryEvent::touched, nullptr);
+			on_primary_change(rel, c, newrow, PrimaryEvent::touched, nullptr);
 	}
 	return newrow;
 }
@@ -279,15 +279,15 @@ void check_trigger_call(FunctionCallInfo fcinfo, bool row_level) {
 
 }  // namespace
 
-Datum guard_row(FunctionCallInfo fcinfo, const PivotTable &table, PromoteHook on_promote) {
+Datum guard_row(FunctionCallInfo fcinfo, const PivotTable &table, PrimaryHook on_primary_change) {
 	check_trigger_call(fcinfo, true);
 	TriggerData *td = reinterpret_cast<TriggerData *>(fcinfo->context);
 	StatementState *st = statement_state(fcinfo, td->tg_relation, table);
 	HeapTuple result;
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
-		result = on_insert(st, table, td->tg_relation, td->tg_trigtuple, on_promote);
+		result = on_insert(st, table, td->tg_relation, td->tg_trigtuple, on_primary_change);
 	else if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
-		result = on_update(st, table, td->tg_relation, td->tg_trigtuple, td->tg_newtuple, on_promote);
+		result = on_update(st, table, td->tg_relation, td->tg_trigtuple, td->tg_newtuple, on_primary_change);
 	else if (TRIGGER_FIRED_BY_DELETE(td->tg_event))
 		result = on_delete(st, table, td->tg_relation, td->tg_trigtuple);
 	else

@@ -32,11 +32,11 @@ enum class PrimaryEvent {
 	touched,   // an UPDATE changes a row that is an active primary (demotes, soft-deletes, edits it)
 };
 // person_tid: a version of the person's row this statement read (or null).
-using PromoteHook = void (*)(Relation rel, const Columns &cols, HeapTuple row, PrimaryEvent event,
+using PrimaryHook = void (*)(Relation rel, const Columns &cols, HeapTuple row, PrimaryEvent event,
                              const ItemPointerData *person_tid);
 
 // The BEFORE ROW trigger body for INSERT, UPDATE and DELETE.
-Datum guard_row(FunctionCallInfo fcinfo, const PivotTable &table, PromoteHook on_promote);
+Datum guard_row(FunctionCallInfo fcinfo, const PivotTable &table, PrimaryHook on_primary_change);
 
 // The BEFORE TRUNCATE statement trigger body.
 Datum guard_truncate(FunctionCallInfo fcinfo, const PivotTable &table);
