@@ -9,6 +9,8 @@ extern "C" {
 #include "common/jsonapi.h"
 #include "mb/pg_wchar.h"
 #include "utils/array.h"
+#include "utils/syscache.h"
+#include "catalog/pg_proc.h"
 }
 
 #include <cctype>
@@ -83,10 +85,20 @@ Scope session_scope(Datum session, const char *source) {
 
 // Makes the session argument the function's hasura.user for the rest of
 // the call, so the row-level security policies (which cannot see the
-// argument) and any trigger see the scope the function acts in. The API
-// functions all carry SET search_path, so the call runs at its own GUC
-// nesting level: GUC_ACTION_SAVE is undone when the call returns or fails.
-void publish_session(Datum session) {
+// argument) and any trigger see the scope the function acts in. The value
+// is saved at the GUC nesting level of the function's own SET clause, which
+// fmgr undoes when the call returns or fails; a declaration without one
+// would leak it to the rest of the transaction, so that is refused.
+void publish_session(FunctionCallInfo fcinfo, Datum session) {
+	HeapTuple proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
+	if (!HeapTupleIsValid(proc))
+		elog(ERROR, "cache lookup failed for function %u", fcinfo->flinfo->fn_oid);
+	bool no_set_clause;
+	SysCacheGetAttr(PROCOID, proc, Anum_pg_proc_proconfig, &no_set_clause);
+	ReleaseSysCache(proc);
+	if (no_set_clause)
+		elog(ERROR, "function %s must be declared with SET search_path to take a session argument",
+		     get_func_name(fcinfo->flinfo->fn_oid));
 	char *session_text = text_to_cstring(DatumGetTextPP(session));
 	set_config_option("hasura.user", session_text, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 }
@@ -121,7 +133,7 @@ Scope scope_of(FunctionCallInfo fcinfo, int session_argno) {
 	if (!PG_ARGISNULL(session_argno)) {
 		Datum session = PG_GETARG_DATUM(session_argno);
 		Scope scope = session_scope(session, "hasura_session");
-		publish_session(session);
+		publish_session(fcinfo, session);
 		return scope;
 	}
 	return setting_scope();
