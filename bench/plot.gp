@@ -1,8 +1,8 @@
 # The benchmark chart: gnuplot -e "dir='<data dir>'; out='<png>'" bench/plot.gp
 # Data files come from bench/report.sql.
-set terminal pngcairo size 1400,1000 font "sans,11" noenhanced
+set terminal pngcairo size 1400,1500 font "sans,11" noenhanced
 set output out
-set multiplot layout 2,2 title "person_pivots benchmark (make bench)" font "sans,14"
+set multiplot layout 3,2 title "person_pivots benchmark (make bench)" font "sans,14"
 set style data histograms
 set style fill solid 0.85 border -1
 set grid ytics
@@ -28,4 +28,7 @@ plot dir.'/tps.dat' using 2:xtic(1) lc rgb "#3a6ea5"
 
 set title "Peak backend memory, one big sync page (MB)"
 plot dir.'/mem.dat' using 2:xtic(1) lc rgb "#3a6ea5"
+
+set title "Transaction mix, Hasura mutations, pgbench 8 clients (TPS, higher is better)"
+plot dir.'/txmix.dat' using 2:xtic(1) lc rgb "#3a6ea5"
 unset multiplot

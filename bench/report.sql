@@ -140,6 +140,26 @@ SELECT format('| %s | %s | %s | %s |', c.title, pg_temp.x(pg_temp.mean('pgbench_
                           '(bench/baselines/set_primary_sql.pgbench)')) c (n, contender, title)
  ORDER BY c.n;
 
+SELECT format(E'\n## Transaction mix under pgbench: Hasura mutations, %s clients, %s s per contender (%s rotating '
+  'rounds, each from the same state), %s people\n\n'
+  'Profile saves (3 in 4: one READ COMMITTED transaction of 2-6 API calls on one person after SET LOCAL hasura.user, '
+  'bench/txmix_save.pgbench) and connector pages (1 in 4: one sync_person_locations_batch or sync_person_media_batch '
+  'call over 2-4 people, bench/txmix_batch.pgbench). Hasura does not retry deadlocks: every failed transaction is a '
+  'failed mutation (aborted clients count as failed).\n\n'
+  '| contender | TPS | failed transactions | extension TPS / contender TPS | same, each round |\n'
+  '|---|---:|---:|---:|---:|',
+  :'pg_clients', :'pg_seconds', :'pg_rounds', :'txmix_people');
+SELECT format('| %s | %s | %s | %s | %s |', c.title, pg_temp.x(pg_temp.mean('txmix_tps', c.contender), 0),
+              pg_temp.total('txmix_failed', c.contender),
+              pg_temp.x(pg_temp.mean('txmix_tps', 'ext') / pg_temp.mean('txmix_tps', c.contender)),
+              pg_temp.reps('txmix_tps', 'ext', c.contender))
+  FROM (VALUES (1, 'ext', 'extension: person_pivots.* functions, the extension''s triggers'),
+               (2, 'plpgsql', 'PL/pgSQL: the same API in PL/pgSQL (bench/baselines/api_plpgsql.sql, checked against '
+                              'the extension), the PL/pgSQL triggers'),
+               (3, 'sql', 'hand-written SQL: the same transactions as plain statements '
+                          '(bench/baselines/txmix_*_sql.pgbench), the extension''s triggers')) c (n, contender, title)
+ ORDER BY c.n;
+
 SELECT format(E'\n## Peak backend memory: one page of %s people x 20 media (10%% churn)\n\n'
   'Peak private memory (RssAnon, sampled every 5 ms) of the backend above its level before the call, '
   'input parsing included.\n\n'
@@ -165,6 +185,10 @@ SELECT format('"%s" %s', c.label, pg_temp.best('sync', c.contender))
 \o :out/tps.dat
 SELECT format('"%s" %s', c.label, pg_temp.mean('pgbench_tps', c.contender))
   FROM (VALUES (1, 'ext', 'extension'), (2, 'sql', 'hand-written SQL')) c (n, contender, label) ORDER BY c.n;
+\o :out/txmix.dat
+SELECT format('"%s" %s', c.label, pg_temp.mean('txmix_tps', c.contender))
+  FROM (VALUES (1, 'ext', 'extension'), (2, 'plpgsql', 'PL/pgSQL'), (3, 'sql', 'hand-written SQL')) c (n, contender, label)
+ ORDER BY c.n;
 \o :out/mem.dat
 SELECT format('"%s" %s', c.label, pg_temp.best('mem_peak_mb', c.contender))
   FROM (VALUES (1, 'batch', 'batch fn'), (2, 'sql', 'set-based SQL')) c (n, contender, label) ORDER BY c.n;

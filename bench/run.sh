@@ -7,7 +7,9 @@
 # timing. Environment:
 #   BENCH_QUICK=1     small sizes, one repetition, 5 s pgbench (smoke run)
 #   BENCH_REPS=n      repetitions of each timed measurement (default 3)
-#   BENCH_SECTIONS=.. the parts to run (default "insert sync memory pgbench")
+#   BENCH_SECTIONS=.. the parts to run (default "insert sync memory pgbench txmix")
+#   BENCH_TXMIX_PEOPLE=n  people the transaction mix (txmix) works on (default 100)
+#   BENCH_NO_INSTALL=1 measure the library installed now (no make install first)
 #   BENCH_PERF=1      then profile the extension's bulk inserts with perf
 #                     (bench/results/profile.txt: where the backend's time goes)
 #   BENCH_OUT=dir     where to write the results (default bench/results)
@@ -33,6 +35,7 @@ LOCATIONS=100000
 PG_PEOPLE=10000           # pgbench: people with 5 locations each
 PG_CLIENTS=8
 PG_ROUNDS=3                # pgbench rounds per contender, alternating
+TXMIX_PEOPLE=${BENCH_TXMIX_PEOPLE:-100}  # txmix: people of one workspace, 8 locations and 6 media each
 # The same server settings for every contender.
 SETTINGS=(shared_buffers=1GB max_wal_size=4GB synchronous_commit=off checkpoint_timeout=1h
 	autovacuum=off work_mem=64MB maintenance_work_mem=256MB max_connections=50)
@@ -45,12 +48,14 @@ RAW="$WORK/raw.tsv"
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
-SECTIONS=" ${BENCH_SECTIONS:-insert sync memory pgbench} "
+SECTIONS=" ${BENCH_SECTIONS:-insert sync memory pgbench txmix} "
 want() { [[ "$SECTIONS" == *" $1 "* ]]; }
 
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
-make --no-print-directory -s install >/dev/null
+# BENCH_NO_INSTALL: measure whatever library is installed (another
+# session builds and installs it).
+[ -n "${BENCH_NO_INSTALL:-}" ] || make --no-print-directory -s install >/dev/null
 LIBRARY="$(pg_config --pkglibdir)/person_pivots.so"
 LIBRARY_SUM=$(md5sum <"$LIBRARY")
 
@@ -321,6 +326,100 @@ done
 use_rules person_locations ext
 fi
 
+# -- 5. the transaction mix (Hasura mutations) under pgbench ------------------------------
+# Profile saves (one transaction of 2-6 API calls on one person, as Hasura
+# runs a mutation's root fields: READ COMMITTED, SET LOCAL hasura.user,
+# the session passed to every call; bench/txmix_save.pgbench) and connector
+# pages (one batch sync of 2-4 people; bench/txmix_batch.pgbench), 3 to 1,
+# PG_CLIENTS clients, TXMIX_PEOPLE people (bench/txmix.sql). Contenders,
+# in rotating rounds, each from the same reset state:
+#   ext      person_pivots.* on the extension's triggers;
+#   plpgsql  the same API in PL/pgSQL (bench/baselines/api_plpgsql.sql) on
+#            the PL/pgSQL triggers (bench/baselines/plpgsql_triggers.sql);
+#   sql      the same transactions as hand-written statements
+#            (bench/baselines/txmix_*_sql.pgbench) on the extension's triggers.
+# Hasura does not retry 40P01/40001: a failed transaction is a failed
+# mutation, so failures are reported next to the TPS.
+
+# Loads the helpers and the PL/pgSQL API, then checks that the PL/pgSQL API
+# answers like the extension's: otherwise the TPS compare different work.
+txmix_setup() {
+	psql -v locations="$LOCATIONS" -v media="$MEDIA" -f bench/txmix.sql >/dev/null
+	psql -f bench/baselines/api_plpgsql.sql >/dev/null
+	local impl api
+	for impl in ext plpgsql; do
+		use_rules person_media "$impl"
+		use_rules person_locations "$impl"
+		api=person_pivots
+		[ "$impl" = plpgsql ] && api=bench_plpgsql
+		psql -v api="$api" -f bench/baselines/check_api_equivalence.sql >"$WORK/api_equivalence_$impl.out" 2>&1 || true
+	done
+	if ! diff -u "$WORK/api_equivalence_ext.out" "$WORK/api_equivalence_plpgsql.out" >"$WORK/api_equivalence.diff"; then
+		cat "$WORK/api_equivalence.diff" >&2
+		echo "bench: the PL/pgSQL API does not behave like the extension's (diff above)" >&2
+		exit 1
+	fi
+	log "PL/pgSQL API: same results as the extension on bench/baselines/check_api_equivalence.sql"
+}
+
+# The pgbench scripts of each contender: the API ones name their schema.
+txmix_scripts() {
+	local script
+	for script in save batch; do
+		sed "s/@API@/person_pivots/g" "bench/txmix_$script.pgbench" >"$WORK/txmix_${script}_ext.pgbench"
+		sed "s/@API@/bench_plpgsql/g" "bench/txmix_$script.pgbench" >"$WORK/txmix_${script}_plpgsql.pgbench"
+		cp "bench/baselines/txmix_${script}_sql.pgbench" "$WORK/txmix_${script}_sql.pgbench"
+	done
+}
+
+# One round of one contender from the reset state; records TPS and
+# failures, checks the one-primary rule.
+txmix_run() { # txmix_run <contender> <round>
+	local contender=$1 round=$2 rules=ext
+	[ "$contender" = plpgsql ] && rules=plpgsql
+	use_rules person_media "$rules"
+	use_rules person_locations "$rules"
+	psql -c "CALL bench.txmix_reset($TXMIX_PEOPLE)" \
+		-c "VACUUM ANALYZE core_api.person_locations, core_api.person_media, core_api.people" -c "CHECKPOINT"
+	local out="$WORK/txmix_${contender}_$round.out" rc=0
+	PGOPTIONS="$APP_OPTIONS" pgbench -n -M prepared -c "$PG_CLIENTS" -j 2 -T "$((PGBENCH_SECONDS / PG_ROUNDS))" \
+		-D people="$TXMIX_PEOPLE" -f "$WORK/txmix_save_$contender.pgbench@3" \
+		-f "$WORK/txmix_batch_$contender.pgbench@1" >"$out" 2>&1 || rc=$?
+	local tps failed aborted
+	tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$out")
+	failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$out")
+	aborted=$(grep -c "aborted in command" "$out" || true)
+	if [ -z "$tps" ]; then
+		cat "$out" >&2
+		echo "bench: txmix pgbench $contender failed (exit $rc)" >&2
+		exit 1
+	fi
+	# A client pgbench aborted (an error other than a deadlock or
+	# serialization failure) counts as a failure too: its mutation failed.
+	record txmix_tps "$contender" "$round" "$tps"
+	record txmix_failed "$contender" "$round" "$((${failed:-0} + aborted))"
+	log "txmix $contender round $round: $tps tps, ${failed:-0} failed, $aborted clients aborted"
+	[ "$aborted" -eq 0 ] || grep -m3 "aborted in command" "$out" >&2
+	# at most one active primary per person, whatever happened
+	local primaries
+	primaries=$(psql -At -c "SELECT count(*) FROM (SELECT person_pk FROM core_api.person_locations
+	  WHERE is_primary AND deleted_at IS NULL GROUP BY 1 HAVING count(*) > 1) x")
+	[ "$primaries" -eq 0 ] || { echo "bench: txmix $contender broke the one-primary rule" >&2; exit 1; }
+}
+
+if want txmix; then
+	txmix_setup
+	txmix_scripts
+	for ((round = 1; round <= PG_ROUNDS; round++)); do
+		for contender in $(rotate "$round" ext plpgsql sql); do
+			txmix_run "$contender" "$round"
+		done
+	done
+	use_rules person_media ext
+	use_rules person_locations ext
+	psql -c "TRUNCATE core_api.person_locations, core_api.person_media RESTART IDENTITY"
+fi
+
 # -- report ---------------------------------------------------------------------------
 ENV_LINE="$(nproc) CPU ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), \
 $(awk '/MemTotal/ { printf "%.0f GB RAM", $2 / 1048576 }' /proc/meminfo), \
@@ -332,6 +431,7 @@ fi
 psql -v raw="$RAW" -v reps="$REPS" -v insert_rows="$INSERT_ROWS" -v sync_people="$SYNC_PEOPLE" \
 	-v page_size="$PAGE_SIZE" -v mem_people="$MEM_PEOPLE" -v pg_clients="$PG_CLIENTS" \
 	-v pg_seconds="$PGBENCH_SECONDS" -v pg_rounds="$PG_ROUNDS" -v pg_people="$PG_PEOPLE" -v env="$ENV_LINE" \
+	-v txmix_people="$TXMIX_PEOPLE" \
 	-v settings="${SETTINGS[*]}" -v out="$WORK" -f bench/report.sql >/dev/null
 cp "$WORK/latest.md" "$OUT/latest.md"
 cp "$RAW" "$OUT/latest.tsv"

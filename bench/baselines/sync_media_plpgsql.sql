@@ -14,7 +14,7 @@ CREATE OR REPLACE FUNCTION bench_plpgsql.sync_person_media_batch(people jsonb, h
 RETURNS SETOF core_api.person_media
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  workspace_id uuid;
+  session_workspace uuid;
   ws integer;
   page integer[];
   pair_person integer[];
@@ -28,15 +28,16 @@ BEGIN
     RAISE EXCEPTION 'invalid people: %', left(people::text, 64) USING ERRCODE = '22023',
       HINT = 'Pass an object {"<person_id>": ["<media_id>", ...], ...}.';
   END IF;
-  workspace_id := nullif(json_extract_path_text(hasura_session, 'x-hasura-workspace-id'), '')::uuid;
-  IF workspace_id IS NULL THEN
-    workspace_id := nullif(json_extract_path_text(nullif(current_setting('hasura.user', true), '')::json,
-                                                  'x-hasura-workspace-id'), '')::uuid;
+  session_workspace := nullif(json_extract_path_text(hasura_session, 'x-hasura-workspace-id'), '')::uuid;
+  IF session_workspace IS NULL THEN
+    session_workspace := nullif(json_extract_path_text(nullif(current_setting('hasura.user', true), '')::json,
+                                                       'x-hasura-workspace-id'), '')::uuid;
   END IF;
-  IF workspace_id IS NOT NULL THEN
-    SELECT w.pk INTO ws FROM core_api.workspaces w WHERE w.workspace_id = sync_person_media_batch.workspace_id;
+  IF session_workspace IS NOT NULL THEN
+    -- (a block variable, not a parameter: the function's name cannot qualify it)
+    SELECT w.pk INTO ws FROM core_api.workspaces w WHERE w.workspace_id = session_workspace;
     IF NOT FOUND THEN
-      RAISE EXCEPTION 'workspace % does not exist', workspace_id USING ERRCODE = '22023';
+      RAISE EXCEPTION 'workspace % does not exist', session_workspace USING ERRCODE = '22023';
     END IF;
   END IF;
 
