@@ -56,8 +56,9 @@ bool is_uuid_text(const char *text) {
 }
 
 // The scope a Hasura session (json) grants; `source` names it in errors.
-// Fails closed (DESIGN §4): not an object, a workspace id that is not a
-// uuid, or a role other than admin without a workspace is error 22023.
+// Fails closed (docs/design.md, Tenant scope): not an object, a workspace
+// id that is not a uuid, or a role other than admin without a workspace is
+// error 22023.
 Scope session_scope(Datum session, const char *source) {
 	static spi::Statement fields = {
 		"SELECT pg_catalog.json_typeof($1), pg_catalog.json_typeof($1 OPERATOR(pg_catalog.->) 'x-hasura-workspace-id'),"

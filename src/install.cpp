@@ -2,8 +2,9 @@
 // core_api.person_media and core_api.person_locations.
 //
 // The pivot tables are ordinary application tables, not extension members
-// (DESIGN §2): pg_dump then writes their DDL, rows and triggers like any
-// other table, and DROP EXTENSION can never take rows with it.
+// (docs/design.md, Ownership and restore mode): pg_dump then writes their
+// DDL, rows and triggers like any other table, and DROP EXTENSION can never
+// take rows with it.
 //
 // Adoption (the application's migration created a table already): check its
 // shape (column types, nullability, primary key, foreign keys, the contract's
@@ -301,7 +302,8 @@ const char *plan_foreign_key(const TableSpec &t, Oid relid, const ForeignKey &fk
 			throw pp::errors::pivot_shape(t.name, fk.column, shape);
 		const char *quoted = quote_identifier(conname);
 		// Any action but NO ACTION/RESTRICT would remove or rewrite pivot rows
-		// as a side effect of a change to a person or target (DESIGN §2).
+		// as a side effect of a change to a person or target (docs/design.md,
+		// Pivot tables).
 		if (strchr("ar", upd) == nullptr || strchr("ar", del) == nullptr) {
 			statement = formatf("ALTER TABLE %s DROP CONSTRAINT %s, ADD CONSTRAINT %s FOREIGN KEY (%s)"
 			                    " REFERENCES %s (pk)",

@@ -1,7 +1,7 @@
-// Rules 1-4 and 6 of DESIGN §3, shared by both pivot tables' triggers:
-// system columns belong to the database, soft delete is one-way and final,
-// application roles never remove rows, endpoints never change, and a link
-// stays inside one workspace.
+// Rules 1-4 and 6 (docs/design.md, Rules), shared by both pivot tables'
+// triggers: system columns belong to the database, soft delete is one-way
+// and final, application roles never remove rows, endpoints never change,
+// and a link stays inside one workspace.
 #pragma once
 
 #include "pg.hpp"

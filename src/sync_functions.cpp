@@ -11,7 +11,7 @@
 //   6. apply: one soft-delete UPDATE, one UPDATE per kind of change, one
 //      INSERT ... SELECT FROM unnest, each only when it has rows; every
 //      statement names the page's people (person_pk = ANY), so on Citus it
-//      stays on their shards (DESIGN §7);
+//      stays on their shards (docs/design.md, Scale-out);
 //   7. return the page's active rows: the rows that stayed (from step 4)
 //      and the rows the writes returned, sorted here; no second read.
 // Everything a client can get wrong is found in steps 1-2, before any write;

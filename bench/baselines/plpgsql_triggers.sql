@@ -1,4 +1,4 @@
--- Baseline: the extension's table rules (DESIGN.md §3, rules 1-6) written
+-- Baseline: the extension's table rules (docs/design.md, Rules; 1-6) written
 -- as PL/pgSQL triggers, as a careful application developer would write them.
 -- The benchmark attaches them next to the extension's triggers, disabled;
 -- run.sh enables exactly one of the two sets per measurement.

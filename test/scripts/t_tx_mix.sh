@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Transaction mix as Hasura sends it (DESIGN.md §3, "Transactions and lock
-# order"): every root field of a mutation runs in ONE READ COMMITTED
-# transaction, in order, after SET LOCAL hasura.user, with the same session
-# passed as hasura_session; Hasura never retries a deadlock. pgbench,
+# Transaction mix as Hasura sends it (docs/design.md, Lock order; the
+# protocol is docs/concurrency.md): every root field of a mutation runs in
+# ONE READ COMMITTED transaction, in order, after SET LOCAL hasura.user,
+# with the same session passed as hasura_session; Hasura never retries a
+# deadlock. pgbench,
 # PP_MIX_CLIENTS clients for PP_MIX_SECONDS, as the application role, on 10
 # people of one workspace (8 locations, locations 1-5 linked with 1 primary;
 # 6 media, 1-3 linked), three weighted scripts:
