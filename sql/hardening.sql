@@ -99,7 +99,8 @@ SELECT 1 = 1;
 SELECT '11111111-0000-0000-0000-000000000001'::uuid = '11111111-0000-0000-0000-000000000001'::uuid;
 
 -- 2. Every extension script (CREATE EXTENSION 1.0, then the upgrades to
--- the default version) under the hostile path
+-- the default version, whose API installer replaces API functions) under
+-- the hostile path
 CREATE EXTENSION person_pivots VERSION '1.0';
 ALTER EXTENSION person_pivots UPDATE;
 SELECT extversion FROM pg_extension WHERE extname OPERATOR(pg_catalog.=) 'person_pivots';
@@ -132,7 +133,7 @@ ORDER BY c.relname;
 SELECT p.oid::regprocedure AS function, has_function_privilege('public', p.oid, 'EXECUTE') AS public_can_execute
 FROM pg_proc p
 WHERE p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['purge_person', 'grant_application_role', 'revoke_application_role',
-  'enable_row_security', 'disable_row_security', 'install_tables']::name[])
+  'enable_row_security', 'disable_row_security', 'install_tables', 'install_api']::name[])
 ORDER BY p.oid::regprocedure::text;
 -- the grant function: bad input, one per line
 SELECT person_pivots_internal.grant_application_role(NULL);
