@@ -6,6 +6,8 @@ MODULE_big   = person_pivots
 OBJS         = $(patsubst %.cpp,%.o,$(wildcard src/*.cpp))
 DATA         = $(wildcard sql/extension/person_pivots--*.sql) sql/extension/person_pivots_repair.sql
 PGFILEDESC   = "person_pivots - database-enforced pivot rules"
+# test/module (test-only C++, installed by make test only) builds there.
+EXTRA_CLEAN  = test/module/*.o test/module/*.so
 
 # Regression tests run in this order against a throwaway cluster (make test).
 REGRESS      = install boundary media_writers media_rules media_functions \

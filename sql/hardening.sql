@@ -98,10 +98,11 @@ SELECT now();
 SELECT 1 = 1;
 SELECT '11111111-0000-0000-0000-000000000001'::uuid = '11111111-0000-0000-0000-000000000001'::uuid;
 
--- 2. Both extension scripts (CREATE EXTENSION 1.0, then the 1.0--1.1
--- upgrade) under the hostile path
+-- 2. Every extension script (CREATE EXTENSION 1.0, then the upgrades to
+-- the default version, whose API installer replaces API functions) under
+-- the hostile path
 CREATE EXTENSION person_pivots VERSION '1.0';
-ALTER EXTENSION person_pivots UPDATE TO '1.1';
+ALTER EXTENSION person_pivots UPDATE;
 SELECT extversion FROM pg_extension WHERE extname OPERATOR(pg_catalog.=) 'person_pivots';
 -- the pivots are core_api's, tied to the real host tables
 SELECT conrelid::regclass, conname, confrelid::regclass FROM pg_constraint
@@ -132,7 +133,7 @@ ORDER BY c.relname;
 SELECT p.oid::regprocedure AS function, has_function_privilege('public', p.oid, 'EXECUTE') AS public_can_execute
 FROM pg_proc p
 WHERE p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['purge_person', 'grant_application_role', 'revoke_application_role',
-  'enable_row_security', 'disable_row_security', 'install_tables', 'boundary_probe']::name[])
+  'enable_row_security', 'disable_row_security', 'install_tables', 'install_api']::name[])
 ORDER BY p.oid::regprocedure::text;
 -- the grant function: bad input, one per line
 SELECT person_pivots_internal.grant_application_role(NULL);

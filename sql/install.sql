@@ -18,6 +18,12 @@ SELECT pg_describe_object(classid, objid, 0) AS member FROM pg_depend
   WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
     AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'person_pivots') ORDER BY 1;
 SELECT p.oid::regprocedure FROM pg_proc p WHERE p.pronamespace = 'person_pivots'::regnamespace ORDER BY 1;
+-- the functions that return at most one row say so (1.2, declared through
+-- install_api); the others keep the default estimate
+SELECT p.prorows, string_agg(p.proname, ', ' ORDER BY p.proname) FROM pg_proc p
+  WHERE p.pronamespace = 'person_pivots'::regnamespace GROUP BY 1 ORDER BY 1;
+-- the API installer runs only inside the extension's own scripts
+SELECT person_pivots_internal.install_api('SELECT 1');
 
 -- the older people table name (core_api.peoples) is detected
 SET client_min_messages = warning;

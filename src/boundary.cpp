@@ -61,23 +61,6 @@ Datum run_guarded(FunctionCallInfo fcinfo, Datum (*impl)(FunctionCallInfo), cons
 	pg_unreachable();
 }
 
-ErrorData *catch_pg_error(void (*call)(void *), void *arg) {
-	MemoryContext caller_cxt = CurrentMemoryContext;
-	ErrorData *volatile caught = nullptr;
-	PG_TRY();
-	{
-		call(arg);
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(caller_cxt);
-		caught = CopyErrorData();
-		FlushErrorState();
-	}
-	PG_END_TRY();
-	return caught;
-}
-
 void rethrow_caught(ErrorData *edata) {
 	ReThrowError(edata);
 }

@@ -13,6 +13,8 @@
 //                      objects: a Postgres error is caught by sigsetjmp and
 //                      rethrown as pp::PgError, unwinding C++ normally; the
 //                      entry point re-raises the original error unchanged.
+//                      Header-only; today only the test module uses it
+//                      (test/module/boundary_probe.cpp).
 //   pp::Error          what our own code throws: SQLSTATE + message + hint.
 //
 // Code that calls Postgres directly (not through pp::pg) must hold only
@@ -58,38 +60,61 @@ namespace detail {
 // Runs impl(fcinfo) and turns any escaping C++ exception into ereport.
 Datum run_guarded(FunctionCallInfo fcinfo, Datum (*impl)(FunctionCallInfo), const char *name);
 [[noreturn]] void rethrow_caught(ErrorData *edata);
-}  // namespace detail
 
-namespace detail {
 // Runs call(arg) under PG_TRY; returns the caught error (copied into the
-// caller's memory context, error state flushed) or nullptr.
-ErrorData *catch_pg_error(void (*call)(void *), void *arg);
+// caller's memory context, error state flushed) or nullptr. call is
+// noexcept: a C++ exception leaving the PG_TRY block would skip
+// PG_END_TRY and leave Postgres' error stack pointing at this dead frame.
+// Inline (header-only): a library that never calls pp::pg carries none of it.
+inline ErrorData *catch_pg_error(void (*call)(void *) noexcept, void *arg) {
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	ErrorData *volatile caught = nullptr;
+	PG_TRY();
+	{
+		call(arg);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(caller_cxt);
+		caught = CopyErrorData();
+		FlushErrorState();
+	}
+	PG_END_TRY();
+	return caught;
+}
 }  // namespace detail
 
 // Calls fn, which may ereport, from a frame that owns C++ objects. A
-// Postgres error comes back as a thrown pp::PgError.
+// Postgres error comes back as a thrown pp::PgError. A C++ exception fn
+// throws is caught inside the PG_TRY block and rethrown after PG_END_TRY.
 template <typename Fn>
 auto pg(Fn &&fn) -> decltype(fn()) {
 	using R = decltype(fn());
 	static_assert(std::is_void_v<R> || std::is_trivially_copyable_v<R>,
 	              "values crossing a Postgres call must be trivially copyable");
-	if constexpr (std::is_void_v<R>) {
-		auto thunk = [](void *f) { (*static_cast<std::remove_reference_t<Fn> *>(f))(); };
-		if (ErrorData *error = detail::catch_pg_error(thunk, &fn))
-			throw PgError(error);
-	} else {
-		struct Call {
-			std::remove_reference_t<Fn> *fn;
-			R result;
-		} call{&fn, R{}};
-		auto thunk = [](void *c) {
-			auto *cl = static_cast<Call *>(c);
-			cl->result = (*cl->fn)();
-		};
-		if (ErrorData *error = detail::catch_pg_error(thunk, &call))
-			throw PgError(error);
+	// Lives in this frame, above the sigsetjmp: a longjmp never skips it.
+	struct Call {
+		std::remove_reference_t<Fn> *fn;
+		std::conditional_t<std::is_void_v<R>, bool, R> result;
+		std::exception_ptr thrown;
+	} call{&fn, {}, {}};
+	auto thunk = [](void *c) noexcept {
+		auto *cl = static_cast<Call *>(c);
+		try {
+			if constexpr (std::is_void_v<R>)
+				(*cl->fn)();
+			else
+				cl->result = (*cl->fn)();
+		} catch (...) {
+			cl->thrown = std::current_exception();
+		}
+	};
+	if (ErrorData *error = detail::catch_pg_error(thunk, &call))
+		throw PgError(error);
+	if (call.thrown)
+		std::rethrow_exception(call.thrown);
+	if constexpr (!std::is_void_v<R>)
 		return call.result;
-	}
 }
 
 }  // namespace pp

@@ -490,9 +490,41 @@ void install_person_locations(const char *people) {
 	             " rules of person_media plus at most one active primary per person, kept by demotion.");
 }
 
-// The API functions return SETOF the pivot tables, so they follow them:
-// created here, then detached from the extension like the tables.
-void install_api(const char *ddl, const char *people) {
+// Runs every statement the query returns (first column, in order).
+void run_each(const char *query) {
+	run(query);
+	List *statements = NIL;
+	for (uint64 i = 0; i < SPI_processed; i++)
+		statements = lappend(statements, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+	ListCell *cell;
+	foreach (cell, statements)
+		run(static_cast<const char *>(lfirst(cell)));
+}
+
+// Functions of schema person_pivots that are (or are not) members of the
+// extension whose script is running.
+const char *api_functions_where_member(bool member) {
+	return formatf("FROM pg_catalog.pg_proc p WHERE p.pronamespace OPERATOR(pg_catalog.=)"
+	               " 'person_pivots'::pg_catalog.regnamespace AND %s EXISTS (SELECT FROM pg_catalog.pg_depend d"
+	               " WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass"
+	               " AND d.objid OPERATOR(pg_catalog.=) p.oid"
+	               " AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass"
+	               " AND d.refobjid OPERATOR(pg_catalog.=) %u::pg_catalog.oid"
+	               " AND d.deptype OPERATOR(pg_catalog.=) 'e'::pg_catalog.\"char\") ORDER BY 1",
+	               member ? "" : "NOT", CurrentExtensionObject);
+}
+
+// Declares the API functions: the statements of `ddl` (CREATE [OR REPLACE]
+// FUNCTION, COMMENT ON, GRANT/REVOKE, DROP FUNCTION), with {people} the
+// people table. They return SETOF the pivot tables, so they follow them,
+// and like the tables they are ordinary objects, not extension members:
+// pg_dump writes them after the tables. The same code runs at CREATE
+// EXTENSION and from an upgrade script (install_api below). PostgreSQL
+// refuses CREATE OR REPLACE, inside an extension script, of an object the
+// extension does not own: the existing API functions become members for
+// the length of `ddl`, then every function of the schema is detached again.
+// A function replaced in place keeps its oid, owner, grants and dependents.
+void declare_api(const char *ddl, const char *people) {
 	StringInfoData buf;
 	initStringInfo(&buf);
 	for (const char *p = ddl; *p;) {
@@ -505,16 +537,13 @@ void install_api(const char *ddl, const char *people) {
 		appendStringInfoString(&buf, people);
 		p = marker + strlen("{people}");
 	}
+	run_each(formatf("SELECT pg_catalog.format('ALTER EXTENSION person_pivots ADD FUNCTION %%s',"
+	                 " p.oid::pg_catalog.regprocedure) %s",
+	                 api_functions_where_member(false)));
 	run(buf.data);
-	run("SELECT pg_catalog.format('ALTER EXTENSION person_pivots DROP FUNCTION %s', p.oid::pg_catalog.regprocedure)"
-	    " FROM pg_catalog.pg_proc p WHERE p.pronamespace OPERATOR(pg_catalog.=)"
-	    " 'person_pivots'::pg_catalog.regnamespace ORDER BY 1");
-	List *statements = NIL;
-	for (uint64 i = 0; i < SPI_processed; i++)
-		statements = lappend(statements, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
-	ListCell *cell;
-	foreach (cell, statements)
-		run(static_cast<const char *>(lfirst(cell)));
+	run_each(formatf("SELECT pg_catalog.format('ALTER EXTENSION person_pivots DROP FUNCTION %%s',"
+	                 " p.oid::pg_catalog.regprocedure) %s",
+	                 api_functions_where_member(true)));
 }
 
 }  // namespace
@@ -540,7 +569,25 @@ PP_FUNCTION(install_tables) {
 	SPI_connect();
 	install_person_media(people_name);
 	install_person_locations(people_name);
-	install_api(text_to_cstring(PG_GETARG_TEXT_PP(0)), people_name);
+	declare_api(text_to_cstring(PG_GETARG_TEXT_PP(0)), people_name);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+// person_pivots_internal.install_api(declarations), for upgrade scripts: a
+// version that changes API functions passes the new statements (CREATE OR
+// REPLACE FUNCTION, COMMENT ON, ...); see CONTRIBUTING.md, "Changing an API
+// function". In restore mode there is nothing to change: the dump brings
+// the API functions as the dumped database declared them.
+PP_FUNCTION(install_api) {
+	if (!creating_extension || CurrentExtensionObject != get_extension_oid("person_pivots", true))
+		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+		                errmsg("install_api() runs only inside CREATE EXTENSION or ALTER EXTENSION person_pivots UPDATE")));
+	if (!OidIsValid(pp::host::people_relid()) && row_security_off())
+		PG_RETURN_VOID();
+	const char *people_name = pp::host::people_name();
+	SPI_connect();
+	declare_api(text_to_cstring(PG_GETARG_TEXT_PP(0)), people_name);
 	SPI_finish();
 	PG_RETURN_VOID();
 }

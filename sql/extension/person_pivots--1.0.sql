@@ -33,12 +33,9 @@ CREATE FUNCTION person_pivots_internal.person_locations_truncate_guard() RETURNS
 COMMENT ON FUNCTION person_pivots_internal.person_locations_truncate_guard() IS
   'BEFORE TRUNCATE trigger of core_api.person_locations: refuses TRUNCATE by application roles';
 
--- Self-test of the C++/Postgres boundary, for the regression suite.
-CREATE FUNCTION person_pivots_internal.boundary_probe(mode text) RETURNS text
-  LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'boundary_probe';
-COMMENT ON FUNCTION person_pivots_internal.boundary_probe(text) IS
-  'Raises each kind of error through the C++ boundary (cpp, std, alloc, pg), runs a guarded call (pg-ok), counts live C++ objects (live), or returns ok; for tests';
-REVOKE ALL ON FUNCTION person_pivots_internal.boundary_probe(text) FROM PUBLIC;
+-- (Builds before 1.2 also created person_pivots_internal.boundary_probe
+-- here, a test-only function; it now lives in the test module, and the
+-- 1.1--1.2 script drops it from databases that have it.)
 
 CREATE FUNCTION person_pivots_internal.install_tables(api_functions text) RETURNS void
   LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'install_tables';

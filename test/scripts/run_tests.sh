@@ -15,6 +15,9 @@ count() { # count <passed> <failed> <what>
 }
 
 make --no-print-directory -s install >/dev/null || { echo "make install failed"; exit 1; }
+# The test-only C++ (the boundary probe) is a module of its own, installed
+# here only: `make install` never ships it (t_shipped_library.sh checks).
+make --no-print-directory -s -C test/module install >/dev/null || { echo "make install of test/module failed"; exit 1; }
 
 # C++ unit tests (no server needed)
 if cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >build.log 2>&1 && cmake --build build -j2 >>build.log 2>&1; then

@@ -1,11 +1,16 @@
-// person_pivots_internal.boundary_probe(mode): drives each path of the
-// C++/Postgres boundary so the regression suite can prove it.
+// boundary_probe(mode), of the test module person_pivots_test (never
+// shipped): drives each path of the C++/Postgres boundary so the regression
+// suite (sql/boundary.sql, which declares it) can prove it.
 #include "boundary.hpp"
 #include "errors.hpp"
 
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+extern "C" {
+PG_MODULE_MAGIC;
+}
 
 namespace {
 
@@ -28,6 +33,14 @@ std::string parse_with_cpp_frames(const char *text) {
 	return owned.front() + " " + std::to_string(value);
 }
 
+// Throws a C++ exception from inside pp::pg, i.e. inside its PG_TRY block:
+// it must leave only after PG_END_TRY, or Postgres' error stack would point
+// at a dead frame and the next ereport would jump into it.
+void throw_inside_pg() {
+	Tracker tracker;
+	pp::pg([] { throw pp::errors::invalid_argument("mode", "pg-throw", "The probe threw inside pp::pg on purpose."); });
+}
+
 }  // namespace
 
 PP_FUNCTION(boundary_probe) {
@@ -42,6 +55,8 @@ PP_FUNCTION(boundary_probe) {
 		throw std::bad_alloc();
 	if (strcmp(mode, "pg") == 0)
 		parse_with_cpp_frames("not a number");
+	if (strcmp(mode, "pg-throw") == 0)
+		throw_inside_pg();
 	if (strcmp(mode, "pg-ok") == 0)
 		PG_RETURN_TEXT_P(cstring_to_text(parse_with_cpp_frames("42").c_str()));
 	PG_RETURN_TEXT_P(cstring_to_text("ok"));

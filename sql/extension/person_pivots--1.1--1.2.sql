@@ -1,0 +1,64 @@
+-- person_pivots 1.1 -> 1.2: the test-only boundary probe leaves the shipped
+-- library, and the API functions change through the installer that every
+-- later version uses for that (person_pivots_internal.install_api). Every
+-- name is schema-qualified; the functions pin their search_path.
+
+\echo Use "ALTER EXTENSION person_pivots UPDATE TO '1.2'" to load this file. \quit
+
+-- Databases installed by a build before 1.2 have this test-only member;
+-- its C symbol is gone from person_pivots.so (it lives in the test module
+-- that make test builds). Fresh installs never create it.
+DROP FUNCTION IF EXISTS person_pivots_internal.boundary_probe(text);
+
+-- The API functions (schema person_pivots) are not extension members, so
+-- an upgrade script cannot CREATE OR REPLACE them itself (PostgreSQL
+-- refuses to replace, inside an extension script, an object the extension
+-- does not own). This installer runs the statements it is given on their
+-- behalf: it replaces them in place (oid, owner, grants, comments and
+-- dependents kept) and leaves every API function a non-member, as
+-- CREATE EXTENSION does. CONTRIBUTING.md, "Changing an API function".
+CREATE FUNCTION person_pivots_internal.install_api(declarations text) RETURNS void
+  LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'install_api';
+COMMENT ON FUNCTION person_pivots_internal.install_api(text) IS
+  'Runs API declarations (CREATE OR REPLACE FUNCTION, COMMENT ON, ...) for schema person_pivots, keeping its functions non-members with their grants; runs only inside CREATE EXTENSION or ALTER EXTENSION UPDATE';
+REVOKE ALL ON FUNCTION person_pivots_internal.install_api(text) FROM PUBLIC;
+
+-- 1.2: the functions that return at most one row say so (ROWS 1 instead
+-- of the default 1000), so that the planner costs a Hasura query that
+-- calls them, or the primary_location computed field over a page of
+-- people, as one row each. Everything else in the declarations is as 1.0
+-- made it.
+SELECT person_pivots_internal.install_api($api$
+
+CREATE OR REPLACE FUNCTION person_pivots.link_person_media(person_id uuid, media_id uuid, hasura_session json DEFAULT NULL)
+  RETURNS SETOF core_api.person_media
+  LANGUAGE C VOLATILE ROWS 1 SET search_path = pg_catalog, pg_temp
+  AS '$libdir/person_pivots', 'link_person_media';
+
+CREATE OR REPLACE FUNCTION person_pivots.unlink_person_media(person_id uuid, media_id uuid, hasura_session json DEFAULT NULL)
+  RETURNS SETOF core_api.person_media
+  LANGUAGE C VOLATILE ROWS 1 SET search_path = pg_catalog, pg_temp
+  AS '$libdir/person_pivots', 'unlink_person_media';
+
+CREATE OR REPLACE FUNCTION person_pivots.link_person_location(person_id uuid, location_id uuid, label text,
+    is_primary boolean DEFAULT false, is_legal boolean DEFAULT false, hasura_session json DEFAULT NULL)
+  RETURNS SETOF core_api.person_locations
+  LANGUAGE C VOLATILE ROWS 1 SET search_path = pg_catalog, pg_temp
+  AS '$libdir/person_pivots', 'link_person_location';
+
+CREATE OR REPLACE FUNCTION person_pivots.unlink_person_location(person_id uuid, location_id uuid, hasura_session json DEFAULT NULL)
+  RETURNS SETOF core_api.person_locations
+  LANGUAGE C VOLATILE ROWS 1 SET search_path = pg_catalog, pg_temp
+  AS '$libdir/person_pivots', 'unlink_person_location';
+
+CREATE OR REPLACE FUNCTION person_pivots.set_primary_location(person_id uuid, location_id uuid, hasura_session json DEFAULT NULL)
+  RETURNS SETOF core_api.person_locations
+  LANGUAGE C VOLATILE ROWS 1 SET search_path = pg_catalog, pg_temp
+  AS '$libdir/person_pivots', 'set_primary_location';
+
+CREATE OR REPLACE FUNCTION person_pivots.primary_location(person {people})
+  RETURNS SETOF core_api.person_locations
+  LANGUAGE C STABLE ROWS 1 SET search_path = pg_catalog, pg_temp
+  AS '$libdir/person_pivots', 'primary_location';
+
+$api$);
