@@ -19,7 +19,11 @@ ISOLATION    = primary_promote_promote primary_promote_unlink \
                primary_insert_locks tx_link_then_set_primary \
                tx_unlink_relink_primary tx_sync_then_link \
                tx_link_unchanged_primary tx_batch_and_profile
-ISOLATION_OPTS = --inputdir=test --dbname=isolation_regression
+# The specs' setup blocks call pp_test.reset_host_schema() from
+# test/fixtures/host_schema.sql: pg_isolation_regress uses the database
+# target isolation-db prepares (--use-existing) instead of creating its own.
+ISOLATION_DB = isolation_regression
+ISOLATION_OPTS = --inputdir=test --dbname=$(ISOLATION_DB) --use-existing
 
 PG_CXXFLAGS  = -std=c++17 -fPIC -Wall -Wextra -Werror -Wno-unused-parameter \
                -Wno-missing-field-initializers -Wno-register -Isrc
@@ -38,6 +42,28 @@ endif
 
 # PGXS tracks no header dependencies: rebuild everything when a header moves.
 $(OBJS): $(wildcard src/*.hpp)
+
+# make installcheck with isolation specs first (re)creates the isolation
+# database as pg_regress would (template0, the C message and time settings)
+# on the server the environment names (PGHOST, PGPORT, PGUSER, as for
+# pg_regress) and loads the host fixture into it; `make installcheck
+# ISOLATION=` skips it. Before running pg_isolation_regress by hand, run
+# `make isolation-db`.
+ifneq ($(strip $(ISOLATION)),)
+installcheck: isolation-db
+endif
+.PHONY: isolation-db
+isolation-db:
+	'$(bindir)/psql' -X -q -v ON_ERROR_STOP=1 -d postgres -c 'SET client_min_messages = warning' \
+	  -c 'DROP DATABASE IF EXISTS "$(ISOLATION_DB)"' \
+	  -c 'CREATE DATABASE "$(ISOLATION_DB)" TEMPLATE = template0' \
+	  -c 'ALTER DATABASE "$(ISOLATION_DB)" SET lc_messages = "C"' \
+	  -c 'ALTER DATABASE "$(ISOLATION_DB)" SET lc_monetary = "C"' \
+	  -c 'ALTER DATABASE "$(ISOLATION_DB)" SET lc_numeric = "C"' \
+	  -c 'ALTER DATABASE "$(ISOLATION_DB)" SET lc_time = "C"' \
+	  -c 'ALTER DATABASE "$(ISOLATION_DB)" SET bytea_output = hex' \
+	  -c 'ALTER DATABASE "$(ISOLATION_DB)" SET timezone_abbreviations = "Default"'
+	'$(bindir)/psql' -X -q -v ON_ERROR_STOP=1 -d '$(ISOLATION_DB)' -f test/fixtures/host_schema.sql >/dev/null
 
 .PHONY: setup demo test bench dist
 
