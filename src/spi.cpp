@@ -44,6 +44,13 @@ uint64 execute(Statement &stmt, const Datum *values, const char *nulls, bool rea
 	return SPI_processed;
 }
 
+Portal open_cursor(Statement &stmt, const Datum *values, const char *nulls, bool read_only) {
+	Portal portal = SPI_cursor_open(nullptr, plan_for(stmt), const_cast<Datum *>(values), nulls, read_only);
+	if (!portal)
+		elog(ERROR, "SPI_cursor_open failed: %s", SPI_result_code_string(SPI_result));
+	return portal;
+}
+
 uint64 execute_as(Oid role, Statement &stmt, const Datum *values, const char *nulls, bool read_only, long limit) {
 	Oid saved_user;
 	int saved_sec;

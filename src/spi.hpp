@@ -20,6 +20,10 @@ struct Statement {
 // Executes `stmt` (SPI must be connected). Returns SPI_processed.
 uint64 execute(Statement &stmt, const Datum *values, const char *nulls, bool read_only, long limit = 0);
 
+// Opens a cursor on `stmt` (SPI must be connected), for results too large
+// to hold at once: fetch with SPI_cursor_fetch, close with SPI_cursor_close.
+Portal open_cursor(Statement &stmt, const Datum *values, const char *nulls, bool read_only);
+
 // Runs `stmt` as `role` in a security-restricted operation (as REFRESH
 // MATERIALIZED VIEW runs as the view's owner): triggers that fire run with
 // that role's rights, never the caller's. The caller's identity is back

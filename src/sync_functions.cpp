@@ -6,14 +6,15 @@
 //   1. parse the input into plain arrays (sync_input), checking its shape;
 //   2. resolve person and target uuids with one query each (= ANY($1));
 //   3. lock the people (ascending pk: concurrent pages never deadlock);
-//   4. read the page's active rows with one query;
+//   4. read the page's active rows with one query, in result order, through
+//      a cursor: whole rows to a tuplestore, what the diff needs to arrays;
 //   5. diff in the pure core (sync_diff), rows that stay get no write;
 //   6. apply: one soft-delete UPDATE, one UPDATE per kind of change, one
 //      INSERT ... SELECT FROM unnest, each only when it has rows; every
 //      statement names the page's people (person_pk = ANY), so on Citus it
 //      stays on their shards (docs/design.md, Scale-out);
 //   7. return the page's active rows: the rows that stayed (from step 4)
-//      and the rows the writes returned, sorted here; no second read.
+//      merged with the rows the writes returned; no second read.
 // Everything a client can get wrong is found in steps 1-2, before any write;
 // an error leaves the database as it was.
 //
@@ -208,85 +209,160 @@ void lock_people(const int32 *sorted_pks, size_t n) {
 		pp::lock_person(sorted_pks[i]);
 }
 
-// -- the result -----------------------------------------------------------------
-// The call returns the page's active rows. They are gathered from what the
-// call already has: the current rows that stay (read before the writes) and
-// the rows the writes return, all in one column layout:
+// -- the rows before the writes ---------------------------------------------------
+// The page's active rows are read once, before the writes, in result order,
+// through a cursor: the whole rows go to a tuplestore (on disk beyond
+// work_mem), what the diff needs to plain arrays. A page of a million rows
+// then needs tens of MB of memory, not the rows themselves.
+//
+// Every statement here returns the same columns:
 //   1 pk, 2 person_pk, 3 target pk, 4 created_at, 5 the whole row,
 //   6 label, 7 is_primary, 8 is_legal (locations only)
-// then sorted like person_active_media/locations order them, per person.
 
 constexpr int col_pk = 1, col_person = 2, col_target = 3, col_created = 4, col_row = 5, col_label = 6,
               col_primary = 7, col_legal = 8;
+constexpr long cursor_batch = 8192;
 
-// One row of the result.
-struct OutRow {
+// Where a row goes in the result: per person; locations primary first;
+// oldest first (as person_active_media/locations order them).
+struct RowKey {
 	int32 person_pk;
 	bool is_primary;
 	TimestampTz created_at;
 	int32 pk;
-	Datum row;  // the composite as stored in its result set (maybe packed)
+};
+
+bool comes_before(const RowKey &a, const RowKey &b) {
+	if (a.person_pk != b.person_pk)
+		return a.person_pk < b.person_pk;
+	if (a.is_primary != b.is_primary)
+		return a.is_primary;
+	if (a.created_at != b.created_at)
+		return a.created_at < b.created_at;
+	return a.pk < b.pk;
+}
+
+RowKey key_of(HeapTuple tuple, TupleDesc desc, Kind kind) {
+	bool isnull;
+	return {int4_column(tuple, desc, col_person), kind == Kind::locations && bool_column(tuple, desc, col_primary),
+	        DatumGetTimestampTz(SPI_getbinval(tuple, desc, col_created, &isnull)), int4_column(tuple, desc, col_pk)};
+}
+
+// The page's active rows before the writes.
+struct Before {
+	Tuplestorestate *rows;  // whole rows, in result order
+	RowKey *keys;           // their result keys, same order
+	size_t n;
+};
+
+// Reads the rows of `stmt` ($1 = the page's people, rows in result order)
+// into `before`; `take(i, tuple, desc)` keeps what the diff needs of row i.
+template <typename Take>
+Before read_before(const SyncPage *page, pp::spi::Statement &stmt, Datum people,
+                   Take take) {
+	MemoryContext caller = MemoryContextSwitchTo(page->cxt);
+	Before before = {tuplestore_begin_heap(false, false, work_mem), nullptr, 0};
+	MemoryContextSwitchTo(caller);
+	size_t capacity = 0;
+	Datum args[1] = {people};
+	Portal cursor = pp::spi::open_cursor(stmt, args, nullptr, false);
+	for (;;) {
+		SPI_cursor_fetch(cursor, true, cursor_batch);
+		if (SPI_processed == 0)
+			break;
+		if (before.n + SPI_processed > capacity) {
+			capacity = Max(capacity * 2, before.n + SPI_processed);
+			before.keys = before.keys ? static_cast<RowKey *>(repalloc_huge(before.keys, capacity * sizeof(RowKey)))
+			                          : page_alloc<RowKey>(page, capacity);
+		}
+		TupleDesc desc = SPI_tuptable->tupdesc;
+		for (uint64 i = 0; i < SPI_processed; i++, before.n++) {
+			HeapTuple tuple = SPI_tuptable->vals[i];
+			before.keys[before.n] = key_of(tuple, desc, page->kind);
+			take(before.n, tuple, desc);
+			bool isnull;
+			HeapTupleHeader row = DatumGetHeapTupleHeader(SPI_getbinval(tuple, desc, col_row, &isnull));
+			HeapTupleData whole;
+			whole.t_len = HeapTupleHeaderGetDatumLength(row);
+			ItemPointerSetInvalid(&whole.t_self);
+			whole.t_tableOid = InvalidOid;
+			whole.t_data = row;
+			tuplestore_puttuple(before.rows, &whole);
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(cursor);
+	return before;
+}
+
+// -- the result -----------------------------------------------------------------
+// The page's active rows after the writes: the rows before that stay (in
+// the tuplestore, already in order) merged with the rows the writes
+// returned (few; sorted here). No second read of the table.
+
+// A row a write returned.
+struct Written {
+	RowKey key;
+	Datum row;  // the whole row, as stored in its SPI result (maybe packed)
 };
 
 struct Result {
-	OutRow *rows;
+	Written *rows;
 	size_t n;
 	bool complete;  // false: a write touched fewer rows than planned (a concurrent writer)
 };
 
-// Adds rows of `table` (all of them, or those listed in `which`) to the result.
-void gather(const SyncPage *page, Result *result, SPITupleTable *table, const uint32 *which, size_t n) {
-	TupleDesc desc = table->tupdesc;
-	for (size_t i = 0; i < n; i++) {
-		HeapTuple tuple = table->vals[which ? which[i] : i];
-		bool isnull;
-		OutRow &out = result->rows[result->n++];
-		out.pk = int4_column(tuple, desc, col_pk);
-		out.person_pk = int4_column(tuple, desc, col_person);
-		out.created_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, col_created, &isnull));
-		out.is_primary = page->kind == Kind::locations && bool_column(tuple, desc, col_primary);
-		out.row = SPI_getbinval(tuple, desc, col_row, &isnull);
-	}
-}
-
 // Rows a write returned, into the result; if they are not all the rows it
 // was meant to write, the result is read afresh instead.
 void gather_written(const SyncPage *page, Result *result, size_t planned) {
-	if (SPI_processed != planned)
+	if (SPI_processed != planned) {
 		result->complete = false;
-	else if (result->complete)
-		gather(page, result, SPI_tuptable, nullptr, SPI_processed);
+		return;
+	}
+	TupleDesc desc = SPI_tuptable->tupdesc;
+	for (uint64 i = 0; i < SPI_processed && result->complete; i++) {
+		HeapTuple tuple = SPI_tuptable->vals[i];
+		bool isnull;
+		result->rows[result->n++] = {key_of(tuple, desc, page->kind), SPI_getbinval(tuple, desc, col_row, &isnull)};
+	}
 }
 
-// Sorts the result (per person; locations primary first; oldest first) and
-// hands it to the caller's tuplestore.
-void emit(FunctionCallInfo fcinfo, const SyncPage *page, Result *result) {
-	bool locations = page->kind == Kind::locations;
-	std::sort(result->rows, result->rows + result->n, [locations](const OutRow &a, const OutRow &b) {
-		if (a.person_pk != b.person_pk)
-			return a.person_pk < b.person_pk;
-		if (locations && a.is_primary != b.is_primary)
-			return a.is_primary;
-		if (a.created_at != b.created_at)
-			return a.created_at < b.created_at;
-		return a.pk < b.pk;
-	});
-	ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
-	// A short row is stored packed (1-byte header); unpacking copies it:
-	// into a scratch context reset for every row, not a million copies.
-	MemoryContext scratch = AllocSetContextCreate(page->cxt, "person_pivots sync row", ALLOCSET_SMALL_SIZES);
+// Appends one written row (a composite datum) to the caller's tuplestore.
+// A short row is stored packed (1-byte header); unpacking copies it, into
+// `scratch`, reset for every row.
+void put_written(ReturnSetInfo *rsinfo, const Written &w, MemoryContext scratch) {
 	MemoryContext caller = MemoryContextSwitchTo(scratch);
-	for (size_t i = 0; i < result->n; i++) {
-		HeapTupleHeader row = DatumGetHeapTupleHeader(result->rows[i].row);
-		HeapTupleData tuple;
-		tuple.t_len = HeapTupleHeaderGetDatumLength(row);
-		ItemPointerSetInvalid(&tuple.t_self);
-		tuple.t_tableOid = InvalidOid;
-		tuple.t_data = row;
-		tuplestore_puttuple(rsinfo->setResult, &tuple);
-		MemoryContextReset(scratch);
-	}
+	HeapTupleHeader row = DatumGetHeapTupleHeader(w.row);
+	HeapTupleData tuple;
+	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = row;
+	tuplestore_puttuple(rsinfo->setResult, &tuple);
 	MemoryContextSwitchTo(caller);
+	MemoryContextReset(scratch);
+}
+
+// Merges the rows before that stay (`kept[i]`) with the written rows.
+void emit(FunctionCallInfo fcinfo, const SyncPage *page, Before &before, const bool *kept, Result *result) {
+	std::sort(result->rows, result->rows + result->n,
+	          [](const Written &a, const Written &b) { return comes_before(a.key, b.key); });
+	ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+	MemoryContext scratch = AllocSetContextCreate(page->cxt, "person_pivots sync row", ALLOCSET_SMALL_SIZES);
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(rsinfo->setDesc, &TTSOpsMinimalTuple);
+	size_t w = 0;
+	for (size_t i = 0; i < before.n; i++) {
+		if (!tuplestore_gettupleslot(before.rows, true, false, slot))
+			elog(ERROR, "person_pivots: sync lost row %zu of %zu", i, before.n);
+		if (!kept[i])
+			continue;
+		while (w < result->n && comes_before(result->rows[w].key, before.keys[i]))
+			put_written(rsinfo, result->rows[w++], scratch);
+		tuplestore_puttupleslot(rsinfo->setResult, slot);
+	}
+	while (w < result->n)
+		put_written(rsinfo, result->rows[w++], scratch);
+	ExecDropSingleTupleTableSlot(slot);
 	MemoryContextDelete(scratch);
 }
 
@@ -302,16 +378,38 @@ void emit_by_query(FunctionCallInfo fcinfo, const SyncPage *page, Datum people) 
 		" AND deleted_at IS NULL ORDER BY person_pk, is_primary DESC, created_at, pk",
 		1, {INT4ARRAYOID}, nullptr, InvalidOid};
 	Datum args[1] = {people};
-	pp::spi::execute(page->kind == Kind::media ? media_rows : location_rows, args, nullptr, false);
-	pp::api::append_spi_rows(fcinfo);
-	SPI_freetuptable(SPI_tuptable);
+	Portal cursor = pp::spi::open_cursor(page->kind == Kind::media ? media_rows : location_rows, args, nullptr, false);
+	for (SPI_cursor_fetch(cursor, true, cursor_batch); SPI_processed > 0; SPI_cursor_fetch(cursor, true, cursor_batch)) {
+		pp::api::append_spi_rows(fcinfo);
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(cursor);
 }
 
-void finish(FunctionCallInfo fcinfo, const SyncPage *page, Result *result, Datum people) {
+// Hands the page's rows to the caller, and frees what the page read.
+void finish(FunctionCallInfo fcinfo, const SyncPage *page, Before &before, const bool *kept, Result *result,
+            Datum people) {
 	if (result->complete)
-		emit(fcinfo, page, result);
+		emit(fcinfo, page, before, kept, result);
 	else
 		emit_by_query(fcinfo, page, people);
+	tuplestore_end(before.rows);
+}
+
+// kept[i]: row i of `before` stays as it is.
+bool *kept_flags(const SyncPage *page, size_t n, const uint32_t *kept_rows, size_t n_kept) {
+	auto *kept = static_cast<bool *>(MemoryContextAllocZero(page->cxt, Max(n, 1)));
+	for (size_t i = 0; i < n_kept; i++)
+		kept[kept_rows[i]] = true;
+	return kept;
+}
+
+// Runs `stmt` and gathers the rows it returns; its result set is kept
+// until the page is done (the gathered rows point into it).
+void write_and_gather(const SyncPage *page, pp::spi::Statement &stmt, const Datum *args, size_t planned,
+                      Result *result) {
+	pp::spi::execute(stmt, args, nullptr, false);
+	gather_written(page, result, planned);
 }
 
 // -- media --------------------------------------------------------------------
@@ -319,7 +417,8 @@ void finish(FunctionCallInfo fcinfo, const SyncPage *page, Result *result, Datum
 void apply_media(FunctionCallInfo fcinfo, SyncPage *page, Datum people) {
 	static pp::spi::Statement current = {
 		"SELECT t.pk, t.person_pk, t.media_pk, t.created_at, t FROM core_api.person_media AS t"
-		" WHERE t.person_pk OPERATOR(pg_catalog.=) ANY ($1) AND t.deleted_at IS NULL",
+		" WHERE t.person_pk OPERATOR(pg_catalog.=) ANY ($1) AND t.deleted_at IS NULL"
+		" ORDER BY t.person_pk, t.created_at, t.pk",
 		1, {INT4ARRAYOID}, nullptr, InvalidOid};
 	static pp::spi::Statement soft_delete = {
 		"UPDATE core_api.person_media SET deleted_at = pg_catalog.now()"
@@ -336,54 +435,44 @@ void apply_media(FunctionCallInfo fcinfo, SyncPage *page, Datum people) {
 		" RETURNING t.pk, t.person_pk, t.media_pk, t.created_at, t",
 		2, {INT4ARRAYOID, INT4ARRAYOID}, nullptr, InvalidOid};
 
-	Datum args[2] = {people, 0};
-	pp::spi::execute(current, args, nullptr, false);
-	SPITupleTable *rows_before = SPI_tuptable;
-	size_t ncurrent = SPI_processed;
-	auto *rows = page_alloc<pp::sync::MediaRow>(page, ncurrent);
-	TupleDesc desc = rows_before->tupdesc;
-	for (size_t i = 0; i < ncurrent; i++) {
-		HeapTuple tuple = rows_before->vals[i];
+	pp::sync::MediaRow *rows = nullptr;
+	size_t capacity = 0;
+	Before before = read_before(page, current, people, [&](size_t i, HeapTuple tuple, TupleDesc desc) {
+		if (i >= capacity) {
+			capacity = Max(capacity * 2, cursor_batch);
+			rows = rows ? static_cast<pp::sync::MediaRow *>(repalloc_huge(rows, capacity * sizeof(*rows)))
+			            : page_alloc<pp::sync::MediaRow>(page, capacity);
+		}
 		rows[i] = {int4_column(tuple, desc, col_pk), int4_column(tuple, desc, col_person),
 		           int4_column(tuple, desc, col_target), static_cast<uint32_t>(i)};
-	}
+	});
 
 	pp::sync::MediaPlan plan = {};
-	plan.delete_pks = page_alloc<int32>(page, ncurrent);
+	plan.delete_pks = page_alloc<int32>(page, before.n);
 	plan.insert_person = page_alloc<int32>(page, page->nentries);
 	plan.insert_media = page_alloc<int32>(page, page->nentries);
-	plan.kept_rows = page_alloc<uint32_t>(page, ncurrent);
-	pp::sync::plan_media(page->people, page->npeople, page->entries, rows, ncurrent, plan);
+	plan.kept_rows = page_alloc<uint32_t>(page, before.n);
+	pp::sync::plan_media(page->people, page->npeople, page->entries, rows, before.n, plan);
 
-	Result result = {page_alloc<OutRow>(page, plan.n_kept + plan.n_insert), 0, true};
-	gather(page, &result, rows_before, plan.kept_rows, plan.n_kept);
+	Result result = {page_alloc<Written>(page, plan.n_insert), 0, true};
 	if (plan.n_delete > 0) {
-		Datum dargs[2] = {int4_array(page, plan.delete_pks, plan.n_delete), people};
-		pp::spi::execute(soft_delete, dargs, nullptr, false);
+		Datum args[2] = {int4_array(page, plan.delete_pks, plan.n_delete), people};
+		pp::spi::execute(soft_delete, args, nullptr, false);
 	}
-	SPITupleTable *inserted = nullptr;
 	if (plan.n_insert > 0) {
-		args[0] = int4_array(page, plan.insert_person, plan.n_insert);
-		args[1] = int4_array(page, plan.insert_media, plan.n_insert);
-		pp::spi::execute(insert, args, nullptr, false);
-		inserted = SPI_tuptable;
-		gather_written(page, &result, plan.n_insert);
+		Datum args[2] = {int4_array(page, plan.insert_person, plan.n_insert),
+		                 int4_array(page, plan.insert_media, plan.n_insert)};
+		write_and_gather(page, insert, args, plan.n_insert, &result);
 	}
-	finish(fcinfo, page, &result, people);
-	SPI_freetuptable(rows_before);
-	if (inserted)
-		SPI_freetuptable(inserted);
+	finish(fcinfo, page, before, kept_flags(page, before.n, plan.kept_rows, plan.n_kept), &result, people);
 }
 
 // -- locations ----------------------------------------------------------------
 
-// Runs `stmt` (pk, label, is_primary, is_legal arrays, and the page's
-// people) for the changes and gathers the rows it returns; returns its
-// result set.
-SPITupleTable *update_locations(const SyncPage *page, pp::spi::Statement &stmt, Datum people,
-                                const pp::sync::LocationChange *changes, size_t n, Result *result) {
-	if (n == 0)
-		return nullptr;
+// Arguments of the location UPDATE for `changes`: pk, label, is_primary,
+// is_legal arrays, and the page's people.
+void change_args(const SyncPage *page, const pp::sync::LocationChange *changes, size_t n, Datum people,
+                 Datum args[5]) {
 	auto *pks = page_alloc<int32>(page, n);
 	auto *labels = page_alloc<pp::sync::Label>(page, n);
 	auto *primary = page_alloc<bool>(page, n);
@@ -394,18 +483,54 @@ SPITupleTable *update_locations(const SyncPage *page, pp::spi::Statement &stmt, 
 		primary[i] = changes[i].is_primary;
 		legal[i] = changes[i].is_legal;
 	}
-	Datum args[5] = {int4_array(page, pks, n), text_array(page, labels, n), bool_array(page, primary, n),
-	                 bool_array(page, legal, n), people};
-	pp::spi::execute(stmt, args, nullptr, false);
-	gather_written(page, result, n);
-	return SPI_tuptable;
+	args[0] = int4_array(page, pks, n);
+	args[1] = text_array(page, labels, n);
+	args[2] = bool_array(page, primary, n);
+	args[3] = bool_array(page, legal, n);
+	args[4] = people;
+}
+
+// Arguments of the location INSERT for `inserts`.
+void insert_args(const SyncPage *page, const pp::sync::LocationInsert *inserts, size_t n, Datum args[5]) {
+	auto *person = page_alloc<int32>(page, n);
+	auto *location = page_alloc<int32>(page, n);
+	auto *labels = page_alloc<pp::sync::Label>(page, n);
+	auto *primary = page_alloc<bool>(page, n);
+	auto *legal = page_alloc<bool>(page, n);
+	for (size_t i = 0; i < n; i++) {
+		person[i] = inserts[i].person_pk;
+		location[i] = inserts[i].location_pk;
+		labels[i] = inserts[i].label;
+		primary[i] = inserts[i].is_primary;
+		legal[i] = inserts[i].is_legal;
+	}
+	args[0] = int4_array(page, person, n);
+	args[1] = int4_array(page, location, n);
+	args[2] = text_array(page, labels, n);
+	args[3] = bool_array(page, primary, n);
+	args[4] = bool_array(page, legal, n);
+}
+
+// What the diff needs of a location row; its label is copied out of the
+// cursor's batch, which is freed before the diff runs.
+pp::sync::LocationRow location_row(const SyncPage *page, size_t i, HeapTuple tuple, TupleDesc desc) {
+	bool isnull;
+	text *label = DatumGetTextPP(SPI_getbinval(tuple, desc, col_label, &isnull));
+	uint32_t len = static_cast<uint32_t>(VARSIZE_ANY_EXHDR(label));
+	char *copy = page_alloc<char>(page, len);
+	memcpy(copy, VARDATA_ANY(label), len);
+	return {int4_column(tuple, desc, col_pk),      int4_column(tuple, desc, col_person),
+	        int4_column(tuple, desc, col_target),  {copy, len},
+	        bool_column(tuple, desc, col_primary), bool_column(tuple, desc, col_legal),
+	        static_cast<uint32_t>(i)};
 }
 
 void apply_locations(FunctionCallInfo fcinfo, SyncPage *page, Datum people) {
 	static pp::spi::Statement current = {
 		"SELECT t.pk, t.person_pk, t.location_pk, t.created_at, t, t.label, t.is_primary, t.is_legal"
 		" FROM core_api.person_locations AS t"
-		" WHERE t.person_pk OPERATOR(pg_catalog.=) ANY ($1) AND t.deleted_at IS NULL",
+		" WHERE t.person_pk OPERATOR(pg_catalog.=) ANY ($1) AND t.deleted_at IS NULL"
+		" ORDER BY t.person_pk, t.is_primary DESC, t.created_at, t.pk",
 		1, {INT4ARRAYOID}, nullptr, InvalidOid};
 	static pp::spi::Statement soft_delete = {
 		"UPDATE core_api.person_locations SET deleted_at = pg_catalog.now()"
@@ -432,72 +557,47 @@ void apply_locations(FunctionCallInfo fcinfo, SyncPage *page, Datum people) {
 		" RETURNING t.pk, t.person_pk, t.location_pk, t.created_at, t, t.label, t.is_primary, t.is_legal",
 		5, {INT4ARRAYOID, INT4ARRAYOID, TEXTARRAYOID, BOOLARRAYOID, BOOLARRAYOID}, nullptr, InvalidOid};
 
-	Datum args[5] = {people, 0, 0, 0, 0};
-	pp::spi::execute(current, args, nullptr, false);
-	SPITupleTable *rows_before = SPI_tuptable;
-	size_t ncurrent = SPI_processed;
-	auto *rows = page_alloc<pp::sync::LocationRow>(page, ncurrent);
-	TupleDesc desc = rows_before->tupdesc;
-	for (size_t i = 0; i < ncurrent; i++) {
-		HeapTuple tuple = rows_before->vals[i];
-		bool isnull;
-		// a short varlena in the tuple, which lives until the tuple table is freed
-		text *label = DatumGetTextPP(SPI_getbinval(tuple, desc, col_label, &isnull));
-		rows[i] = {int4_column(tuple, desc, col_pk),
-		           int4_column(tuple, desc, col_person),
-		           int4_column(tuple, desc, col_target),
-		           {VARDATA_ANY(label), static_cast<uint32_t>(VARSIZE_ANY_EXHDR(label))},
-		           bool_column(tuple, desc, col_primary),
-		           bool_column(tuple, desc, col_legal),
-		           static_cast<uint32_t>(i)};
-	}
+	pp::sync::LocationRow *rows = nullptr;
+	size_t capacity = 0;
+	Before before = read_before(page, current, people, [&](size_t i, HeapTuple tuple, TupleDesc desc) {
+		if (i >= capacity) {
+			capacity = Max(capacity * 2, cursor_batch);
+			rows = rows ? static_cast<pp::sync::LocationRow *>(repalloc_huge(rows, capacity * sizeof(*rows)))
+			            : page_alloc<pp::sync::LocationRow>(page, capacity);
+		}
+		rows[i] = location_row(page, i, tuple, desc);
+	});
 
 	pp::sync::LocationPlan plan = {};
-	plan.delete_pks = page_alloc<int32>(page, ncurrent);
-	plan.changes = page_alloc<pp::sync::LocationChange>(page, ncurrent);
-	plan.promotions = page_alloc<pp::sync::LocationChange>(page, ncurrent);
+	plan.delete_pks = page_alloc<int32>(page, before.n);
+	plan.changes = page_alloc<pp::sync::LocationChange>(page, before.n);
+	plan.promotions = page_alloc<pp::sync::LocationChange>(page, before.n);
 	plan.inserts = page_alloc<pp::sync::LocationInsert>(page, page->nentries);
-	plan.kept_rows = page_alloc<uint32_t>(page, ncurrent);
-	pp::sync::plan_locations(page->people, page->npeople, page->entries, rows, ncurrent, plan);
+	plan.kept_rows = page_alloc<uint32_t>(page, before.n);
+	pp::sync::plan_locations(page->people, page->npeople, page->entries, rows, before.n, plan);
 
-	Result result = {
-		page_alloc<OutRow>(page, plan.n_kept + plan.n_changes + plan.n_promotions + plan.n_insert), 0, true};
-	gather(page, &result, rows_before, plan.kept_rows, plan.n_kept);
+	Result result = {page_alloc<Written>(page, plan.n_changes + plan.n_promotions + plan.n_insert), 0, true};
 	// Order matters (rule 5): a person's old primary is soft-deleted or
 	// demoted before the new one is promoted or inserted, so the primary
 	// index never sees two and the trigger's demotion finds nothing to do.
 	if (plan.n_delete > 0) {
-		Datum dargs[2] = {int4_array(page, plan.delete_pks, plan.n_delete), people};
-		pp::spi::execute(soft_delete, dargs, nullptr, false);
+		Datum args[2] = {int4_array(page, plan.delete_pks, plan.n_delete), people};
+		pp::spi::execute(soft_delete, args, nullptr, false);
 	}
-	SPITupleTable *changed = update_locations(page, update, people, plan.changes, plan.n_changes, &result);
-	SPITupleTable *promoted = update_locations(page, update, people, plan.promotions, plan.n_promotions, &result);
-	SPITupleTable *inserted = nullptr;
+	Datum args[5];
+	if (plan.n_changes > 0) {
+		change_args(page, plan.changes, plan.n_changes, people, args);
+		write_and_gather(page, update, args, plan.n_changes, &result);
+	}
+	if (plan.n_promotions > 0) {
+		change_args(page, plan.promotions, plan.n_promotions, people, args);
+		write_and_gather(page, update, args, plan.n_promotions, &result);
+	}
 	if (plan.n_insert > 0) {
-		size_t n = plan.n_insert;
-		auto *person = page_alloc<int32>(page, n);
-		auto *location = page_alloc<int32>(page, n);
-		auto *labels = page_alloc<pp::sync::Label>(page, n);
-		auto *primary = page_alloc<bool>(page, n);
-		auto *legal = page_alloc<bool>(page, n);
-		for (size_t i = 0; i < n; i++) {
-			const pp::sync::LocationInsert &ins = plan.inserts[i];
-			person[i] = ins.person_pk;
-			location[i] = ins.location_pk;
-			labels[i] = ins.label;
-			primary[i] = ins.is_primary;
-			legal[i] = ins.is_legal;
-		}
-		Datum iargs[5] = {int4_array(page, person, n), int4_array(page, location, n), text_array(page, labels, n),
-		                  bool_array(page, primary, n), bool_array(page, legal, n)};
-		pp::spi::execute(insert, iargs, nullptr, false);
-		inserted = SPI_tuptable;
-		gather_written(page, &result, n);
+		insert_args(page, plan.inserts, plan.n_insert, args);
+		write_and_gather(page, insert, args, plan.n_insert, &result);
 	}
-	finish(fcinfo, page, &result, people);
-	for (SPITupleTable *table : {rows_before, changed, promoted, inserted})
-		if (table)
-			SPI_freetuptable(table);
+	finish(fcinfo, page, before, kept_flags(page, before.n, plan.kept_rows, plan.n_kept), &result, people);
 }
 
 // -- the common path ------------------------------------------------------------
