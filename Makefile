@@ -38,6 +38,11 @@ PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 # setup, demo and test targets install it and re-enter make.
 ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
+# Built and tested on 15 only: the C++ uses 15's APIs (InitMaterializedSRF,
+# MarkGUCPrefixReserved, the 15 table AM and SPI signatures).
+ifneq ($(MAJORVERSION),15)
+$(error person_pivots needs PostgreSQL 15, but $(PG_CONFIG) is $(MAJORVERSION): set PG_CONFIG to a PostgreSQL 15 pg_config)
+endif
 endif
 
 # PGXS tracks no header dependencies: rebuild everything when a header moves.
