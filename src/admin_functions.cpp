@@ -13,33 +13,17 @@
 #include "boundary.hpp"
 #include "errors.hpp"
 #include "host.hpp"
+#include "spi.hpp"
 
 namespace {
 
 constexpr const char *policy_name = "person_pivots_workspace_scope";
 constexpr const char *pivot_tables[] = {"person_media", "person_locations"};
 
-void run(const char *sql) {
-	int rc = SPI_execute(sql, false, 0);
-	if (rc < 0)
-		elog(ERROR, "person_pivots statement failed (%s): %s", SPI_result_code_string(rc), sql);
-}
-
-void runf(const char *fmt, ...) pg_attribute_printf(1, 2);
-void runf(const char *fmt, ...) {
-	StringInfoData buf;
-	initStringInfo(&buf);
-	for (;;) {
-		va_list args;
-		va_start(args, fmt);
-		int needed = appendStringInfoVA(&buf, fmt, args);
-		va_end(args);
-		if (needed == 0)
-			break;
-		enlargeStringInfo(&buf, needed);
-	}
-	run(buf.data);
-}
+using pp::spi::first_column;
+using pp::spi::first_value;
+using pp::spi::formatf;
+using pp::spi::runf;
 
 // The pivot tables must exist (they do not in restore mode until the dump
 // has brought them).
@@ -74,20 +58,15 @@ const char *existing_columns(Oid relid, std::initializer_list<const char *> colu
 // The serial sequence of a pivot table's pk, or NULL (e.g. an adopted table
 // whose pk has no owned sequence).
 const char *pk_sequence(const char *table) {
-	runf("SELECT pg_catalog.pg_get_serial_sequence('core_api.%s', 'pk')", table);
-	if (SPI_processed == 0)
-		return nullptr;
-	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	return first_value(formatf("SELECT pg_catalog.pg_get_serial_sequence('core_api.%s', 'pk')", table));
 }
 
 // GRANT or REVOKE EXECUTE on every API function except purge_person.
 void api_function_privileges(bool grant, const char *role) {
-	run("SELECT p.oid::pg_catalog.regprocedure::pg_catalog.text FROM pg_catalog.pg_proc p"
-	    " WHERE p.pronamespace OPERATOR(pg_catalog.=) 'person_pivots'::pg_catalog.regnamespace"
-	    " AND p.proname OPERATOR(pg_catalog.<>) 'purge_person' ORDER BY 1");
-	List *functions = NIL;
-	for (uint64 i = 0; i < SPI_processed; i++)
-		functions = lappend(functions, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+	List *functions =
+		first_column("SELECT p.oid::pg_catalog.regprocedure::pg_catalog.text FROM pg_catalog.pg_proc p"
+		             " WHERE p.pronamespace OPERATOR(pg_catalog.=) 'person_pivots'::pg_catalog.regnamespace"
+		             " AND p.proname OPERATOR(pg_catalog.<>) 'purge_person' ORDER BY 1");
 	ListCell *cell;
 	foreach (cell, functions) {
 		if (grant)

@@ -13,6 +13,7 @@
 #include "boundary.hpp"
 #include "errors.hpp"
 #include "host.hpp"
+#include "spi.hpp"
 
 extern "C" {
 #include "catalog/pg_am.h"
@@ -32,53 +33,11 @@ constexpr const char *repair_manual =
 	"an UPDATE or DELETE of your own: no rule can choose the right value for them"
 	" (README, \"Adopting existing tables\")";
 
-void run(const char *sql) {
-	int rc = SPI_execute(sql, false, 0);
-	if (rc < 0)
-		elog(ERROR, "person_pivots install statement failed (%s): %s", SPI_result_code_string(rc), sql);
-}
-
-char *vformat(const char *fmt, va_list args) pg_attribute_printf(1, 0);
-char *vformat(const char *fmt, va_list args) {
-	StringInfoData buf;
-	initStringInfo(&buf);
-	for (;;) {
-		va_list copy;
-		va_copy(copy, args);
-		int needed = appendStringInfoVA(&buf, fmt, copy);
-		va_end(copy);
-		if (needed == 0)
-			break;
-		enlargeStringInfo(&buf, needed);
-	}
-	return buf.data;
-}
-
-char *formatf(const char *fmt, ...) pg_attribute_printf(1, 2);
-char *formatf(const char *fmt, ...) {
-	va_list args;
-	va_start(args, fmt);
-	char *out = vformat(fmt, args);
-	va_end(args);
-	return out;
-}
-
-void runf(const char *fmt, ...) pg_attribute_printf(1, 2);
-void runf(const char *fmt, ...) {
-	va_list args;
-	va_start(args, fmt);
-	char *sql = vformat(fmt, args);
-	va_end(args);
-	run(sql);
-}
-
-// Text of the first row's first column of a query, or NULL.
-char *first_value(const char *sql) {
-	run(sql);
-	if (SPI_processed == 0)
-		return nullptr;
-	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-}
+using pp::spi::first_column;
+using pp::spi::first_value;
+using pp::spi::formatf;
+using pp::spi::run;
+using pp::spi::runf;
 
 void require_columns(const char *table, Oid relid, std::initializer_list<const char *> columns) {
 	if (!OidIsValid(relid))
@@ -492,10 +451,7 @@ void install_person_locations(const char *people) {
 
 // Runs every statement the query returns (first column, in order).
 void run_each(const char *query) {
-	run(query);
-	List *statements = NIL;
-	for (uint64 i = 0; i < SPI_processed; i++)
-		statements = lappend(statements, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+	List *statements = first_column(query);
 	ListCell *cell;
 	foreach (cell, statements)
 		run(static_cast<const char *>(lfirst(cell)));

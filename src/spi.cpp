@@ -1,8 +1,6 @@
-// Saved-plan execution for fixed statements.
+// Saved-plan execution for fixed statements; one-shot statements.
 #include "spi.hpp"
 #include "host.hpp"
-
-
 
 namespace pp::spi {
 
@@ -60,6 +58,63 @@ uint64 execute_as(Oid role, Statement &stmt, const Datum *values, const char *nu
 	// On error, transaction abort restores the user id.
 	SetUserIdAndSecContext(saved_user, saved_sec);
 	return n;
+}
+
+void run(const char *sql) {
+	int rc = SPI_execute(sql, false, 0);
+	if (rc < 0)
+		elog(ERROR, "person_pivots statement failed (%s): %s", SPI_result_code_string(rc), sql);
+}
+
+namespace {
+
+char *vformat(const char *fmt, va_list args) pg_attribute_printf(1, 0);
+char *vformat(const char *fmt, va_list args) {
+	StringInfoData buf;
+	initStringInfo(&buf);
+	for (;;) {
+		va_list copy;
+		va_copy(copy, args);
+		int needed = appendStringInfoVA(&buf, fmt, copy);
+		va_end(copy);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&buf, needed);
+	}
+	return buf.data;
+}
+
+}  // namespace
+
+char *formatf(const char *fmt, ...) {
+	va_list args;
+	va_start(args, fmt);
+	char *out = vformat(fmt, args);
+	va_end(args);
+	return out;
+}
+
+void runf(const char *fmt, ...) {
+	va_list args;
+	va_start(args, fmt);
+	char *sql = vformat(fmt, args);
+	va_end(args);
+	run(sql);
+}
+
+char *first_value(const char *sql) {
+	run(sql);
+	if (SPI_processed == 0)
+		return nullptr;
+	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+}
+
+List *first_column(const char *sql) {
+	run(sql);
+	List *values = NIL;
+	for (uint64 i = 0; i < SPI_processed; i++)
+		values = lappend(values, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+	return values;
 }
 
 }  // namespace pp::spi

@@ -1,6 +1,11 @@
-// Saved SPI plans for the fixed statements the triggers and functions run.
+// SPI: saved plans for the fixed statements the triggers and functions run,
+// and one-shot statements built at run time (install, administration).
 // Every statement text is schema-qualified down to its operators
 // (OPERATOR(pg_catalog.=)), so no search_path can redirect it.
+//
+// Everything here calls Postgres directly: callers hold only trivially
+// destructible locals (see boundary.hpp). Results are palloc'd in the
+// current memory context.
 #pragma once
 
 #include "pg.hpp"
@@ -30,5 +35,20 @@ Portal open_cursor(Statement &stmt, const Datum *values, const char *nulls, bool
 // afterwards (and after an error, through transaction abort).
 uint64 execute_as(Oid role, Statement &stmt, const Datum *values, const char *nulls, bool read_only,
                   long limit = 0);
+
+// One-shot statements (SPI must be connected). A SQL error raises as usual;
+// a negative SPI result code cannot happen for a well-formed call and is
+// reported with elog.
+void run(const char *sql);
+void runf(const char *fmt, ...) pg_attribute_printf(1, 2);
+// printf into palloc'd memory (any length).
+char *formatf(const char *fmt, ...) pg_attribute_printf(1, 2);
+// Runs `sql`; the text of the first row's first column, or NULL (no row, or
+// a null value).
+char *first_value(const char *sql);
+// Runs `sql`; the text of every row's first column, in order (a List of
+// char *). Read before anything else runs: SPI_tuptable is overwritten by
+// the next statement.
+List *first_column(const char *sql);
 
 }  // namespace pp::spi
