@@ -61,7 +61,9 @@ bool row_security_off() {
 	return value && strcmp(value, "off") == 0;
 }
 
-// What the contract says about one pivot table.
+// What the contract says about one pivot table. A new table gets the
+// columns in this order, each of its shape with its fill as default (pk:
+// serial PRIMARY KEY), and the foreign keys of foreign_keys().
 struct ColumnSpec {
 	const char *name;
 	Oid type;
@@ -88,19 +90,30 @@ struct TableSpec {
 	const char *target_column;  // media_pk
 	const char *target_table;   // media
 	bool has_primary;           // is_primary: one active primary per person
+	const char *comment;        // COMMENT ON TABLE
 	std::initializer_list<ColumnSpec> columns;
 	std::initializer_list<IndexSpec> indexes;
 };
 
+// The columns both tables share.
+constexpr ColumnSpec pk_column = {"pk", INT4OID, -1, true, "integer NOT NULL (the primary key)", nullptr, nullptr, false};
+constexpr ColumnSpec person_pk_column = {"person_pk", INT4OID, -1, true, "integer NOT NULL", nullptr, nullptr, false};
+constexpr ColumnSpec created_at_column = {"created_at", TIMESTAMPTZOID, -1, true, "timestamptz NOT NULL",
+                                          nullptr, "pg_catalog.now()", true};
+constexpr ColumnSpec deleted_at_column = {"deleted_at", TIMESTAMPTZOID, -1, false, "timestamptz NULL",
+                                          "timestamptz NULL", nullptr, false};
+
 const TableSpec person_media_spec = {
 	"person_media", "core_api.person_media", "media_pk", "media", false,
+	"Links a person to a media asset. Rules enforced by the person_pivots extension: system columns are"
+	" stamped by the database, DELETE soft-deletes, soft delete is one-way, endpoints never change.",
 	{
-		{"pk", INT4OID, -1, true, "integer NOT NULL (the primary key)", nullptr, nullptr, false},
-		{"person_pk", INT4OID, -1, true, "integer NOT NULL", nullptr, nullptr, false},
+		pk_column,
+		person_pk_column,
 		{"media_pk", INT4OID, -1, true, "integer NOT NULL", nullptr, nullptr, false},
-		{"created_at", TIMESTAMPTZOID, -1, true, "timestamptz NOT NULL", nullptr, "pg_catalog.now()", true},
+		created_at_column,
 		{"updated_at", TIMESTAMPTZOID, -1, false, "timestamptz NULL", "timestamptz NULL", nullptr, false},
-		{"deleted_at", TIMESTAMPTZOID, -1, false, "timestamptz NULL", "timestamptz NULL", nullptr, false},
+		deleted_at_column,
 	},
 	{
 		{"idx_person_media_person", false, {"person_pk"}, {}, "indexed by idx_person_media_person (person_pk)",
@@ -116,15 +129,17 @@ const TableSpec person_media_spec = {
 
 const TableSpec person_locations_spec = {
 	"person_locations", "core_api.person_locations", "location_pk", "locations", true,
+	"Links a person to a location (address). Rules enforced by the person_pivots extension: the pivot"
+	" rules of person_media plus at most one active primary per person, kept by demotion.",
 	{
-		{"pk", INT4OID, -1, true, "integer NOT NULL (the primary key)", nullptr, nullptr, false},
-		{"person_pk", INT4OID, -1, true, "integer NOT NULL", nullptr, nullptr, false},
+		pk_column,
+		person_pk_column,
 		{"location_pk", INT4OID, -1, true, "integer NOT NULL", nullptr, nullptr, false},
 		{"is_primary", BOOLOID, -1, true, "boolean NOT NULL", "boolean NOT NULL DEFAULT false", "false", true},
 		{"is_legal", BOOLOID, -1, true, "boolean NOT NULL", "boolean NOT NULL DEFAULT false", "false", true},
 		{"label", VARCHAROID, 255 + VARHDRSZ, true, "varchar(255) NOT NULL", nullptr, nullptr, false},
-		{"created_at", TIMESTAMPTZOID, -1, true, "timestamptz NOT NULL", nullptr, "pg_catalog.now()", true},
-		{"deleted_at", TIMESTAMPTZOID, -1, false, "timestamptz NULL", "timestamptz NULL", nullptr, false},
+		created_at_column,
+		deleted_at_column,
 	},
 	{
 		// The pair index first: indexes are checked in creation order, so a
@@ -231,6 +246,17 @@ struct ForeignKey {
 	Oid target_relid;
 };
 
+struct ForeignKeys {
+	ForeignKey person, target;
+};
+
+// person_pk → the people table; the target column → core_api.<target_table>.
+ForeignKeys foreign_keys(const TableSpec &t, const char *people) {
+	return {{"person_pk", psprintf("%s_person_pk_foreign", t.relname), people, pp::host::people_relid()},
+	        {t.target_column, psprintf("%s_%s_foreign", t.relname, t.target_column),
+	         psprintf("core_api.%s", t.target_table), pp::host::core_api_relid(t.target_table)}};
+}
+
 // Checks an existing foreign key on fk.column, or its absence, and returns
 // the statement that brings it to the contract (or nullptr when it is).
 // Rows the constraint would reject are reported first.
@@ -327,13 +353,9 @@ void adopt(const TableSpec &t, Oid relid, const char *people) {
 		           offenders_by_pk(t, formatf("r.pk IN (SELECT d.pk FROM %s d GROUP BY d.pk"
 		                                      " HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1)",
 		                                      t.name)));
-	const ForeignKey person_fk = {"person_pk", psprintf("%s_person_pk_foreign", t.relname), people,
-	                              pp::host::people_relid()};
-	const ForeignKey target_fk = {t.target_column, psprintf("%s_%s_foreign", t.relname, t.target_column),
-	                              psprintf("core_api.%s", t.target_table),
-	                              pp::host::core_api_relid(t.target_table)};
-	const char *person_fk_sql = plan_foreign_key(t, relid, person_fk);
-	const char *target_fk_sql = plan_foreign_key(t, relid, target_fk);
+	const ForeignKeys fks = foreign_keys(t, people);
+	const char *person_fk_sql = plan_foreign_key(t, relid, fks.person);
+	const char *target_fk_sql = plan_foreign_key(t, relid, fks.target);
 	check_rows(t, formatf("one active row per (person_pk, %s)", t.target_column), repair_script,
 	           formatf("SELECT pg_catalog.string_agg(pg_catalog.format('person_pk %%s %s %%s', d.p, d.t), ', ')"
 	                   " FROM (SELECT r.person_pk AS p, r.%s AS t FROM %s r WHERE r.deleted_at IS NULL"
@@ -387,66 +409,47 @@ void adopt(const TableSpec &t, Oid relid, const char *people) {
 		run(target_fk_sql);
 }
 
-void finish_table(const TableSpec &t, Oid relid, const char *guard, const char *truncate_guard,
-                  const char *comment) {
+// Creates the pivot table from its spec. The table and its serial sequence
+// leave the extension: they are application tables.
+void create_table(const TableSpec &t, const char *people) {
+	const ForeignKeys fks = foreign_keys(t, people);
+	StringInfoData sql;
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "CREATE TABLE %s (", t.name);
+	for (const ColumnSpec &col : t.columns) {
+		appendStringInfo(&sql, "%s %s %s", sql.data[sql.len - 1] == '(' ? "" : ",", col.name,
+		                 strcmp(col.name, "pk") == 0 ? "serial PRIMARY KEY" : col.shape);
+		if (col.fill)
+			appendStringInfo(&sql, " DEFAULT %s", col.fill);
+		for (const ForeignKey *fk : {&fks.person, &fks.target})
+			if (strcmp(col.name, fk->column) == 0)
+				appendStringInfo(&sql, " CONSTRAINT %s REFERENCES %s (pk)", fk->constraint, fk->target);
+	}
+	appendStringInfoChar(&sql, ')');
+	run(sql.data);
+	runf("ALTER EXTENSION person_pivots DROP TABLE %s", t.name);
+	runf("ALTER EXTENSION person_pivots DROP SEQUENCE core_api.%s_pk_seq", t.relname);
+}
+
+// Creates the pivot table or adopts the existing one, then brings indexes,
+// triggers, privileges and comment to the contract.
+void install_table(const TableSpec &t, const char *people) {
+	Oid relid = pp::host::core_api_relid(t.relname);
+	if (!OidIsValid(relid)) {
+		create_table(t, people);
+		relid = pp::host::core_api_relid(t.relname);
+	} else {
+		adopt(t, relid, people);
+	}
 	ensure_indexes(t, relid);
 	runf("CREATE OR REPLACE TRIGGER person_pivots_guard BEFORE INSERT OR UPDATE OR DELETE ON %s"
-	     " FOR EACH ROW EXECUTE FUNCTION person_pivots_internal.%s()",
-	     t.name, guard);
+	     " FOR EACH ROW EXECUTE FUNCTION person_pivots_internal.%s_guard()",
+	     t.name, t.relname);
 	runf("CREATE OR REPLACE TRIGGER person_pivots_truncate_guard BEFORE TRUNCATE ON %s"
-	     " FOR EACH STATEMENT EXECUTE FUNCTION person_pivots_internal.%s()",
-	     t.name, truncate_guard);
+	     " FOR EACH STATEMENT EXECUTE FUNCTION person_pivots_internal.%s_truncate_guard()",
+	     t.name, t.relname);
 	runf("REVOKE ALL ON TABLE %s FROM PUBLIC", t.name);
-	runf("COMMENT ON TABLE %s IS %s", t.name, quote_literal_cstr(comment));
-}
-
-void install_person_media(const char *people) {
-	const TableSpec &t = person_media_spec;
-	Oid relid = pp::host::core_api_relid(t.relname);
-	if (!OidIsValid(relid)) {
-		runf("CREATE TABLE core_api.person_media ("
-		     " pk serial PRIMARY KEY,"
-		     " person_pk integer NOT NULL CONSTRAINT person_media_person_pk_foreign REFERENCES %s (pk),"
-		     " media_pk integer NOT NULL CONSTRAINT person_media_media_pk_foreign REFERENCES core_api.media (pk),"
-		     " created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),"
-		     " updated_at timestamptz NULL,"
-		     " deleted_at timestamptz NULL)",
-		     people);
-		run("ALTER EXTENSION person_pivots DROP TABLE core_api.person_media");
-		run("ALTER EXTENSION person_pivots DROP SEQUENCE core_api.person_media_pk_seq");
-		relid = pp::host::core_api_relid(t.relname);
-	} else {
-		adopt(t, relid, people);
-	}
-	finish_table(t, relid, "person_media_guard", "person_media_truncate_guard",
-	             "Links a person to a media asset. Rules enforced by the person_pivots extension: system columns are"
-	             " stamped by the database, DELETE soft-deletes, soft delete is one-way, endpoints never change.");
-}
-
-void install_person_locations(const char *people) {
-	const TableSpec &t = person_locations_spec;
-	Oid relid = pp::host::core_api_relid(t.relname);
-	if (!OidIsValid(relid)) {
-		runf("CREATE TABLE core_api.person_locations ("
-		     " pk serial PRIMARY KEY,"
-		     " person_pk integer NOT NULL CONSTRAINT person_locations_person_pk_foreign REFERENCES %s (pk),"
-		     " location_pk integer NOT NULL CONSTRAINT person_locations_location_pk_foreign"
-		     "   REFERENCES core_api.locations (pk),"
-		     " is_primary boolean NOT NULL DEFAULT false,"
-		     " is_legal boolean NOT NULL DEFAULT false,"
-		     " label varchar(255) NOT NULL,"
-		     " created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),"
-		     " deleted_at timestamptz NULL)",
-		     people);
-		run("ALTER EXTENSION person_pivots DROP TABLE core_api.person_locations");
-		run("ALTER EXTENSION person_pivots DROP SEQUENCE core_api.person_locations_pk_seq");
-		relid = pp::host::core_api_relid(t.relname);
-	} else {
-		adopt(t, relid, people);
-	}
-	finish_table(t, relid, "person_locations_guard", "person_locations_truncate_guard",
-	             "Links a person to a location (address). Rules enforced by the person_pivots extension: the pivot"
-	             " rules of person_media plus at most one active primary per person, kept by demotion.");
+	runf("COMMENT ON TABLE %s IS %s", t.name, quote_literal_cstr(t.comment));
 }
 
 // Runs every statement the query returns (first column, in order).
@@ -523,8 +526,8 @@ PP_FUNCTION(install_tables) {
 	require_columns("core_api.workspaces", pp::host::core_api_relid("workspaces"), {"pk", "workspace_id"});
 
 	SPI_connect();
-	install_person_media(people_name);
-	install_person_locations(people_name);
+	install_table(person_media_spec, people_name);
+	install_table(person_locations_spec, people_name);
 	declare_api(text_to_cstring(PG_GETARG_TEXT_PP(0)), people_name);
 	SPI_finish();
 	PG_RETURN_VOID();
