@@ -25,6 +25,24 @@ const char *people_name() {
 	return OidIsValid(core_api_relid("people")) ? "core_api.people" : "core_api.peoples";
 }
 
+const char *with_people_table(const char *text) {
+	constexpr const char marker[] = "{people}";
+	const char *found = strstr(text, marker);
+	if (!found)
+		return text;
+	const char *people = people_name();
+	StringInfoData buf;
+	initStringInfo(&buf);
+	const char *rest = text;
+	for (; found; found = strstr(rest, marker)) {
+		appendBinaryStringInfo(&buf, rest, found - rest);
+		appendStringInfoString(&buf, people);
+		rest = found + strlen(marker);
+	}
+	appendStringInfoString(&buf, rest);
+	return buf.data;
+}
+
 namespace {
 
 Entity fetch_by_pk_with(Oid relid, AttrNumber workspace_attnum, int32 pk, Snapshot snapshot) {

@@ -11,6 +11,10 @@ namespace pp::host {
 Oid people_relid();
 // "core_api.people" or "core_api.peoples", quoted for SQL.
 const char *people_name();
+// `text` with every {people} replaced by people_name() (palloc'd), or
+// `text` itself when it names no {people}. Statement texts of spi.hpp and
+// the API declarations of install_api use the marker.
+const char *with_people_table(const char *text);
 // core_api.<name>, or InvalidOid.
 Oid core_api_relid(const char *name);
 

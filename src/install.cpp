@@ -483,23 +483,11 @@ const char *api_functions_where_member(bool member) {
 // extension does not own: the existing API functions become members for
 // the length of `ddl`, then every function of the schema is detached again.
 // A function replaced in place keeps its oid, owner, grants and dependents.
-void declare_api(const char *ddl, const char *people) {
-	StringInfoData buf;
-	initStringInfo(&buf);
-	for (const char *p = ddl; *p;) {
-		const char *marker = strstr(p, "{people}");
-		if (!marker) {
-			appendStringInfoString(&buf, p);
-			break;
-		}
-		appendBinaryStringInfo(&buf, p, marker - p);
-		appendStringInfoString(&buf, people);
-		p = marker + strlen("{people}");
-	}
+void declare_api(const char *ddl) {
 	run_each(formatf("SELECT pg_catalog.format('ALTER EXTENSION person_pivots ADD FUNCTION %%s',"
 	                 " p.oid::pg_catalog.regprocedure) %s",
 	                 api_functions_where_member(false)));
-	run(buf.data);
+	run(pp::host::with_people_table(ddl));
 	run_each(formatf("SELECT pg_catalog.format('ALTER EXTENSION person_pivots DROP FUNCTION %%s',"
 	                 " p.oid::pg_catalog.regprocedure) %s",
 	                 api_functions_where_member(true)));
@@ -528,7 +516,7 @@ PP_FUNCTION(install_tables) {
 	SPI_connect();
 	install_table(person_media_spec, people_name);
 	install_table(person_locations_spec, people_name);
-	declare_api(text_to_cstring(PG_GETARG_TEXT_PP(0)), people_name);
+	declare_api(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	SPI_finish();
 	PG_RETURN_VOID();
 }
@@ -544,9 +532,8 @@ PP_FUNCTION(install_api) {
 		                errmsg("install_api() runs only inside CREATE EXTENSION or ALTER EXTENSION person_pivots UPDATE")));
 	if (!OidIsValid(pp::host::people_relid()) && row_security_off())
 		PG_RETURN_VOID();
-	const char *people_name = pp::host::people_name();
 	SPI_connect();
-	declare_api(text_to_cstring(PG_GETARG_TEXT_PP(0)), people_name);
+	declare_api(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	SPI_finish();
 	PG_RETURN_VOID();
 }

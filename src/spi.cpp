@@ -13,17 +13,7 @@ SPIPlanPtr plan_for(Statement &stmt) {
 	if (stmt.plan)
 		SPI_freeplan(stmt.plan);
 	stmt.plan = nullptr;
-	// Build the text in palloc'd memory: this frame calls Postgres directly.
-	const char *marker = strstr(stmt.text, "{people}");
-	const char *text = stmt.text;
-	if (marker) {
-		StringInfoData buf;
-		initStringInfo(&buf);
-		appendBinaryStringInfo(&buf, stmt.text, marker - stmt.text);
-		appendStringInfoString(&buf, host::people_name());
-		appendStringInfoString(&buf, marker + strlen("{people}"));
-		text = buf.data;
-	}
+	const char *text = host::with_people_table(stmt.text);
 	SPIPlanPtr plan = SPI_prepare(text, stmt.nargs, stmt.argtypes);
 	if (!plan)
 		elog(ERROR, "SPI_prepare failed for \"%s\": %s", text, SPI_result_code_string(SPI_result));
