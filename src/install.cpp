@@ -310,8 +310,9 @@ const char *plan_foreign_key(const TableSpec &t, Oid relid, const ForeignKey &fk
 	return statement;
 }
 
-void adopt(const TableSpec &t, Oid relid, const char *people) {
-	// 1. Columns: documented types; add the ones that can be added.
+// Adoption, phase 1. Columns: the documented types and nullability; the
+// ones that can be added are added.
+void check_columns_add_missing(const TableSpec &t, Oid relid) {
 	for (const ColumnSpec &col : t.columns) {
 		AttrNumber attnum = get_attnum(relid, col.name);
 		if (attnum == InvalidAttrNumber) {
@@ -329,33 +330,33 @@ void adopt(const TableSpec &t, Oid relid, const char *people) {
 		if (!col.not_null && attnotnull(relid, attnum))
 			throw pp::errors::pivot_shape(t.name, col.name, col.shape);
 	}
+}
 
-	// 2. Primary key: exactly (pk), or none (then added).
+// Phase 2. Primary key: exactly (pk), or none. Returns its index, or
+// InvalidOid when there is none (phase 4 adds it).
+Oid check_primary_key(const TableSpec &t, Oid relid) {
 	Relation rel = table_open(relid, AccessShareLock);
 	Oid pk_index = RelationGetPrimaryKeyIndex(rel);
 	table_close(rel, NoLock);
-	AttrNumber pk_attnum = get_attnum(relid, "pk");
 	if (OidIsValid(pk_index)) {
 		Relation irel = index_open(pk_index, AccessShareLock);
-		bool ok = irel->rd_index->indnkeyatts == 1 && irel->rd_index->indkey.values[0] == pk_attnum;
+		bool ok = irel->rd_index->indnkeyatts == 1 && irel->rd_index->indkey.values[0] == get_attnum(relid, "pk");
 		index_close(irel, AccessShareLock);
 		if (!ok)
-			throw pp::errors::pivot_shape(t.name, "pk", "integer NOT NULL (the primary key)");
+			throw pp::errors::pivot_shape(t.name, "pk", pk_column.shape);
 	}
+	return pk_index;
+}
 
-	// 3. Rows: every rule the constraints and triggers will enforce.
-	for (const ColumnSpec &col : t.columns)
-		if (col.not_null && !attnotnull(relid, get_attnum(relid, col.name)))
-			check_rows(t, formatf("%s is not null", col.name), col.repairable ? repair_script : repair_manual,
-			           offenders_by_pk(t, formatf("r.%s IS NULL", col.name)));
-	if (!OidIsValid(pk_index))
-		check_rows(t, "pk is unique", repair_manual,
-		           offenders_by_pk(t, formatf("r.pk IN (SELECT d.pk FROM %s d GROUP BY d.pk"
-		                                      " HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1)",
-		                                      t.name)));
-	const ForeignKeys fks = foreign_keys(t, people);
-	const char *person_fk_sql = plan_foreign_key(t, relid, fks.person);
-	const char *target_fk_sql = plan_foreign_key(t, relid, fks.target);
+// The statements phase 4 runs to bring the two foreign keys to the
+// contract (nullptr: nothing to do).
+struct ForeignKeyStatements {
+	const char *person, *target;
+};
+
+// Phase 3, the rules of a link: one active row per pair, at most one active
+// primary per person, both ends in one workspace.
+void check_link_rows(const TableSpec &t, const char *people) {
 	check_rows(t, formatf("one active row per (person_pk, %s)", t.target_column), repair_script,
 	           formatf("SELECT pg_catalog.string_agg(pg_catalog.format('person_pk %%s %s %%s', d.p, d.t), ', ')"
 	                   " FROM (SELECT r.person_pk AS p, r.%s AS t FROM %s r WHERE r.deleted_at IS NULL"
@@ -378,8 +379,47 @@ void adopt(const TableSpec &t, Oid relid, const char *people) {
 		                                      " AND x.pk OPERATOR(pg_catalog.=) r.%s"
 		                                      " AND p.workspace_pk OPERATOR(pg_catalog.<>) x.workspace_pk)",
 		                                      people, t.target_table, t.target_column)));
+}
 
-	// 4. Add what is missing.
+// Phase 3. Rows: every rule the constraints and triggers will enforce, in
+// this order (the first broken one is reported). The foreign keys are
+// planned here, their rows checked with them.
+ForeignKeyStatements check_existing_rows(const TableSpec &t, Oid relid, Oid pk_index, const char *people) {
+	for (const ColumnSpec &col : t.columns)
+		if (col.not_null && !attnotnull(relid, get_attnum(relid, col.name)))
+			check_rows(t, formatf("%s is not null", col.name), col.repairable ? repair_script : repair_manual,
+			           offenders_by_pk(t, formatf("r.%s IS NULL", col.name)));
+	if (!OidIsValid(pk_index))
+		check_rows(t, "pk is unique", repair_manual,
+		           offenders_by_pk(t, formatf("r.pk IN (SELECT d.pk FROM %s d GROUP BY d.pk"
+		                                      " HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1)",
+		                                      t.name)));
+	const ForeignKeys fks = foreign_keys(t, people);
+	const ForeignKeyStatements statements = {plan_foreign_key(t, relid, fks.person),
+	                                         plan_foreign_key(t, relid, fks.target)};
+	check_link_rows(t, people);
+	return statements;
+}
+
+// Phase 4: a serial default for pk when it has none (the functions insert
+// without a pk), from a sequence that starts after the existing rows.
+void add_pk_sequence_if_missing(const TableSpec &t, Oid relid) {
+	if (first_value(formatf("SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) %u"
+	                        " AND a.attnum OPERATOR(pg_catalog.=) %d AND (a.atthasdef OR a.attidentity"
+	                        " OPERATOR(pg_catalog.<>) '')",
+	                        relid, get_attnum(relid, "pk"))))
+		return;
+	runf("CREATE SEQUENCE core_api.%s_pk_seq AS integer OWNED BY %s.pk", t.relname, t.name);
+	runf("SELECT pg_catalog.setval('core_api.%s_pk_seq', COALESCE(pg_catalog.max(pk), 0) + 1, false) FROM %s",
+	     t.relname, t.name);
+	runf("ALTER TABLE %s ALTER COLUMN pk SET DEFAULT pg_catalog.nextval('core_api.%s_pk_seq'::pg_catalog.regclass)",
+	     t.name, t.relname);
+	runf("ALTER EXTENSION person_pivots DROP SEQUENCE core_api.%s_pk_seq", t.relname);
+}
+
+// Phase 4. Add what is missing: NOT NULL, defaults, the primary key, the pk
+// sequence, the foreign keys.
+void add_missing_constraints(const TableSpec &t, Oid relid, Oid pk_index, const ForeignKeyStatements &fks) {
 	for (const ColumnSpec &col : t.columns) {
 		AttrNumber attnum = get_attnum(relid, col.name);
 		if (col.not_null && !attnotnull(relid, attnum))
@@ -391,22 +431,21 @@ void adopt(const TableSpec &t, Oid relid, const char *people) {
 	}
 	if (!OidIsValid(pk_index))
 		runf("ALTER TABLE %s ADD PRIMARY KEY (pk)", t.name);
-	if (!first_value(formatf("SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) %u"
-	                         " AND a.attnum OPERATOR(pg_catalog.=) %d AND (a.atthasdef OR a.attidentity"
-	                         " OPERATOR(pg_catalog.<>) '')",
-	                         relid, pk_attnum))) {
-		// No serial default: the functions insert without a pk.
-		runf("CREATE SEQUENCE core_api.%s_pk_seq AS integer OWNED BY %s.pk", t.relname, t.name);
-		runf("SELECT pg_catalog.setval('core_api.%s_pk_seq', COALESCE(pg_catalog.max(pk), 0) + 1, false) FROM %s",
-		     t.relname, t.name);
-		runf("ALTER TABLE %s ALTER COLUMN pk SET DEFAULT pg_catalog.nextval('core_api.%s_pk_seq'::pg_catalog.regclass)",
-		     t.name, t.relname);
-		runf("ALTER EXTENSION person_pivots DROP SEQUENCE core_api.%s_pk_seq", t.relname);
-	}
-	if (person_fk_sql)
-		run(person_fk_sql);
-	if (target_fk_sql)
-		run(target_fk_sql);
+	add_pk_sequence_if_missing(t, relid);
+	if (fks.person)
+		run(fks.person);
+	if (fks.target)
+		run(fks.target);
+}
+
+// Adopts an existing pivot table: checks its shape, then its rows against
+// every rule, and only then changes it. Any failure aborts CREATE
+// EXTENSION, which leaves the table exactly as it was.
+void adopt(const TableSpec &t, Oid relid, const char *people) {
+	check_columns_add_missing(t, relid);
+	Oid pk_index = check_primary_key(t, relid);
+	ForeignKeyStatements fk_statements = check_existing_rows(t, relid, pk_index, people);
+	add_missing_constraints(t, relid, pk_index, fk_statements);
 }
 
 // Creates the pivot table from its spec. The table and its serial sequence
