@@ -50,6 +50,10 @@ Datum run_guarded(FunctionCallInfo fcinfo, Datum (*impl)(FunctionCallInfo), cons
 		copy(report.message, sizeof report.message, "unknown C++ exception");
 	}
 	// Every C++ object of the body has been destroyed: raising is safe now.
+	// These ereports stay here, outside errors.cpp: they are where every
+	// pp::Error becomes a Postgres error, and the two errors built in this
+	// file (53200 out of memory, XX000 unexpected exception) must not
+	// allocate a pp::Error: after std::bad_alloc that could throw again.
 	if (pg_error)
 		rethrow_caught(pg_error);
 	if (report.internal)

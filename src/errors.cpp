@@ -165,6 +165,20 @@ Error pivot_rows_break_rule(const char *table, const char *rule, const std::stri
 	             format("First offenders: %s.", offenders.c_str()), format("Repair them with %s.", repair));
 }
 
+Error outside_extension_script(const char *function, const char *statements) {
+	return Error(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, format("%s() runs only inside %s", function, statements));
+}
+
+Error not_fired_as_trigger(const char *function) {
+	return Error(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
+	             format("function \"%s\" must be fired as a trigger", function));
+}
+
+Error fired_at_wrong_time(const char *function, const char *level) {
+	return Error(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
+	             format("function \"%s\" must be fired BEFORE, FOR EACH %s", function, level));
+}
+
 Error pivot_table_missing(const char *table) {
 	return Error(ERRCODE_UNDEFINED_TABLE, format("pivot table %s does not exist", table), {},
 	             "In restore mode the dump brings the pivot tables; run this again once it has been restored.");

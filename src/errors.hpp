@@ -47,6 +47,12 @@ Error host_column_missing(const char *table, const char *column);
 Error pivot_shape(const char *table, const char *column, const char *expected);
 Error pivot_rows_break_rule(const char *table, const char *rule, const std::string &offenders,
                             const char *repair);
+// an installer (install_tables, install_api) called outside its extension scripts
+Error outside_extension_script(const char *function, const char *statements);
+
+// a trigger function called directly or fired by a trigger of another kind
+Error not_fired_as_trigger(const char *function);
+Error fired_at_wrong_time(const char *function, const char *level);
 
 // administration (person_pivots_internal functions; superuser or owner only)
 Error pivot_table_missing(const char *table);

@@ -96,7 +96,8 @@ struct TableSpec {
 };
 
 // The columns both tables share.
-constexpr ColumnSpec pk_column = {"pk", INT4OID, -1, true, "integer NOT NULL (the primary key)", nullptr, nullptr, false};
+constexpr ColumnSpec pk_column = {"pk", INT4OID, -1, true, "integer NOT NULL (the primary key)",
+                                  nullptr, nullptr, false};
 constexpr ColumnSpec person_pk_column = {"person_pk", INT4OID, -1, true, "integer NOT NULL", nullptr, nullptr, false};
 constexpr ColumnSpec created_at_column = {"created_at", TIMESTAMPTZOID, -1, true, "timestamptz NOT NULL",
                                           nullptr, "pg_catalog.now()", true};
@@ -536,8 +537,7 @@ void declare_api(const char *ddl) {
 
 PP_FUNCTION(install_tables) {
 	if (!creating_extension)
-		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-		                errmsg("install_tables() runs only inside CREATE EXTENSION person_pivots")));
+		throw pp::errors::outside_extension_script("install_tables", "CREATE EXTENSION person_pivots");
 	Oid people = pp::host::people_relid();
 	if (!OidIsValid(people) && row_security_off()) {
 		// WARNING, not NOTICE: CREATE EXTENSION hides its script's notices.
@@ -567,8 +567,8 @@ PP_FUNCTION(install_tables) {
 // the API functions as the dumped database declared them.
 PP_FUNCTION(install_api) {
 	if (!creating_extension || CurrentExtensionObject != get_extension_oid("person_pivots", true))
-		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-		                errmsg("install_api() runs only inside CREATE EXTENSION or ALTER EXTENSION person_pivots UPDATE")));
+		throw pp::errors::outside_extension_script("install_api",
+		                                           "CREATE EXTENSION or ALTER EXTENSION person_pivots UPDATE");
 	if (!OidIsValid(pp::host::people_relid()) && row_security_off())
 		PG_RETURN_VOID();
 	SPI_connect();

@@ -267,14 +267,11 @@ HeapTuple on_delete(StatementState *st, const PivotTable &table, Relation rel, H
 void check_trigger_call(FunctionCallInfo fcinfo, bool row_level) {
 	const char *name = get_func_name(fcinfo->flinfo->fn_oid);
 	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-		                errmsg("function \"%s\" must be fired as a trigger", name)));
+		throw errors::not_fired_as_trigger(name);
 	TriggerData *td = reinterpret_cast<TriggerData *>(fcinfo->context);
 	if (!TRIGGER_FIRED_BEFORE(td->tg_event) ||
 	    (row_level ? !TRIGGER_FIRED_FOR_ROW(td->tg_event) : !TRIGGER_FIRED_FOR_STATEMENT(td->tg_event)))
-		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-		                errmsg("function \"%s\" must be fired BEFORE, FOR EACH %s", name,
-		                       row_level ? "ROW" : "STATEMENT")));
+		throw errors::fired_at_wrong_time(name, row_level ? "ROW" : "STATEMENT");
 }
 
 }  // namespace
@@ -290,9 +287,8 @@ Datum guard_row(FunctionCallInfo fcinfo, const PivotTable &table, PrimaryHook on
 		result = on_update(st, table, td->tg_relation, td->tg_trigtuple, td->tg_newtuple, on_primary_change);
 	else if (TRIGGER_FIRED_BY_DELETE(td->tg_event))
 		result = on_delete(st, table, td->tg_relation, td->tg_trigtuple);
-	else
-		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-		                errmsg("trigger on %s must fire for INSERT, UPDATE or DELETE", table.name)));
+	else  // cannot happen: check_trigger_call admits BEFORE ... FOR EACH ROW only
+		elog(ERROR, "trigger on %s must fire for INSERT, UPDATE or DELETE", table.name);
 	return PointerGetDatum(result);
 }
 
