@@ -115,12 +115,8 @@ Error truncate_refused(const char *table) {
 	             "A maintenance role erases a person's rows with person_pivots.purge_person().");
 }
 
-Error person_pk_missing(int32_t person_pk) {
-	return Error(ERRCODE_FOREIGN_KEY_VIOLATION, format("person with pk %d does not exist", person_pk));
-}
-
-Error target_pk_missing(const char *kind, int32_t target_pk) {
-	return Error(ERRCODE_FOREIGN_KEY_VIOLATION, format("%s with pk %d does not exist", kind, target_pk));
+Error pk_missing(const char *kind, int32_t pk) {
+	return Error(ERRCODE_FOREIGN_KEY_VIOLATION, format("%s with pk %d does not exist", kind, pk));
 }
 
 Error workspace_mismatch(const char *kind, int32_t person_pk, int32_t person_ws, int32_t target_pk,

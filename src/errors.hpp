@@ -34,8 +34,7 @@ Error frozen_row(const char *table, int32_t pk);
 Error undelete(const char *table, int32_t pk);
 Error endpoint_change(const char *table, const char *column, int32_t pk);
 Error truncate_refused(const char *table);
-Error person_pk_missing(int32_t person_pk);
-Error target_pk_missing(const char *kind, int32_t target_pk);
+Error pk_missing(const char *kind, int32_t pk);  // kind: "person", "media", "location"
 Error workspace_mismatch(const char *kind, int32_t person_pk, int32_t person_ws, int32_t target_pk,
                          int32_t target_ws);
 Error primary_exists(int32_t person_pk);

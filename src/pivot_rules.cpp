@@ -86,10 +86,10 @@ host::Entity check_workspace(StatementState *st, const PivotTable &table, int32 
 		return {};  // restore mode: the host tables arrive later, with the FKs
 	host::Entity person = cached_entity(st->people_cache, st->cxt, st->people, st->people_workspace, person_pk);
 	if (!person.found)
-		throw errors::person_pk_missing(person_pk);
+		throw errors::pk_missing("person", person_pk);
 	host::Entity target = cached_entity(st->target_cache, st->cxt, st->target, st->target_workspace, target_pk);
 	if (!target.found)
-		throw errors::target_pk_missing(table.target_kind, target_pk);
+		throw errors::pk_missing(table.target_kind, target_pk);
 	if (person.has_workspace && target.has_workspace && person.workspace_pk != target.workspace_pk)
 		throw errors::workspace_mismatch(table.target_kind, person_pk, person.workspace_pk, target_pk,
 		                                 target.workspace_pk);
