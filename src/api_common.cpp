@@ -216,6 +216,47 @@ uint64 execute_pair(spi::Statement &stmt, const Pair &pair) {
 	return spi::execute(stmt, args, nullptr, false);
 }
 
+namespace {
+
+// A statement on one pair of a pivot table: `fmt` names the table, then the
+// target column, with %s.
+struct PairSql {
+	char text[384];
+	spi::Statement stmt;
+};
+
+spi::Statement &pair_statement(PairSql (&by_kind)[2], Target kind, const char *fmt) {
+	PairSql &t = by_kind[kind == Target::media ? 0 : 1];
+	if (!t.text[0]) {
+		bool media = kind == Target::media;
+		snprintf(t.text, sizeof t.text, fmt, media ? "person_media" : "person_locations",
+		         media ? "media_pk" : "location_pk");
+		t.stmt = {t.text, 2, {INT4OID, INT4OID}, nullptr, InvalidOid};
+	}
+	return t.stmt;
+}
+
+}  // namespace
+
+uint64 read_active_pair(Target kind, const Pair &pair) {
+	static PairSql active[2];
+	return execute_pair(pair_statement(active, kind,
+	                                   "SELECT * FROM core_api.%s WHERE person_pk OPERATOR(pg_catalog.=) $1"
+	                                   " AND %s OPERATOR(pg_catalog.=) $2 AND deleted_at IS NULL"),
+	                    pair);
+}
+
+Datum unlink_pair(FunctionCallInfo fcinfo, Target kind) {
+	static PairSql unlink[2];
+	return spi_rows(fcinfo, [&] {
+		execute_pair(pair_statement(unlink, kind,
+		                            "UPDATE core_api.%s SET deleted_at = pg_catalog.now()"
+		                            " WHERE person_pk OPERATOR(pg_catalog.=) $1 AND %s OPERATOR(pg_catalog.=) $2"
+		                            " AND deleted_at IS NULL RETURNING *"),
+		             lock_pair(fcinfo, kind, 2));
+	});
+}
+
 Datum person_rows(FunctionCallInfo fcinfo, spi::Statement &rows) {
 	Datum person_id = required_arg(fcinfo, 0, "person_id");
 	return spi_rows(fcinfo, [&] {

@@ -65,6 +65,11 @@ struct Pair {
 Pair lock_pair(FunctionCallInfo fcinfo, Target kind, int session_argno);
 // Runs `stmt` with $1 = the pair's person pk, $2 = its target pk.
 uint64 execute_pair(spi::Statement &stmt, const Pair &pair);
+// Reads the pair's active row (SELECT *): for calls that changed nothing.
+uint64 read_active_pair(Target kind, const Pair &pair);
+// The body of unlink_person_media/location: soft-deletes the pair's active
+// row and returns it (no row: nothing was linked).
+Datum unlink_pair(FunctionCallInfo fcinfo, Target kind);
 
 // The read functions' shared body: person_id (argument 0) and the session
 // (argument 1) resolve the person; `rows` ($1 = person pk) is returned.

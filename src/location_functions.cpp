@@ -13,12 +13,6 @@ namespace {
 
 constexpr int label_max_chars = 255;
 
-// The pair's active row, for calls that changed nothing.
-pp::spi::Statement active_pair = {
-	"SELECT * FROM core_api.person_locations WHERE person_pk OPERATOR(pg_catalog.=) $1"
-	" AND location_pk OPERATOR(pg_catalog.=) $2 AND deleted_at IS NULL",
-	2, {INT4OID, INT4OID}, nullptr, InvalidOid};
-
 }  // namespace
 
 PP_FUNCTION(link_person_location) {
@@ -38,19 +32,12 @@ PP_FUNCTION(link_person_location) {
 		                 BoolGetDatum(is_primary), BoolGetDatum(is_legal)};
 		// No row back: the active link already has these values.
 		if (pp::spi::execute(upsert, args, nullptr, false) == 0)
-			pp::api::execute_pair(active_pair, pair);
+			pp::api::read_active_pair(Target::location, pair);
 	});
 }
 
 PP_FUNCTION(unlink_person_location) {
-	static pp::spi::Statement unlink = {
-		"UPDATE core_api.person_locations SET deleted_at = pg_catalog.now()"
-		" WHERE person_pk OPERATOR(pg_catalog.=) $1 AND location_pk OPERATOR(pg_catalog.=) $2"
-		" AND deleted_at IS NULL RETURNING *",
-		2, {INT4OID, INT4OID}, nullptr, InvalidOid};
-	return pp::api::spi_rows(fcinfo, [&] {
-		pp::api::execute_pair(unlink, pp::api::lock_pair(fcinfo, Target::location, 2));
-	});
+	return pp::api::unlink_pair(fcinfo, Target::location);
 }
 
 PP_FUNCTION(set_primary_location) {
@@ -61,7 +48,7 @@ PP_FUNCTION(set_primary_location) {
 		2, {INT4OID, INT4OID}, nullptr, InvalidOid};
 	return pp::api::spi_rows(fcinfo, [&] {
 		pp::api::Pair pair = pp::api::lock_pair(fcinfo, Target::location, 2);
-		if (pp::api::execute_pair(promote, pair) == 0 && pp::api::execute_pair(active_pair, pair) == 0)
+		if (pp::api::execute_pair(promote, pair) == 0 && pp::api::read_active_pair(Target::location, pair) == 0)
 			throw pp::errors::link_not_found(pp::api::uuid_text(pair.person_id).text, "location",
 			                                 pp::api::uuid_text(pair.target_id).text);
 	});

@@ -412,6 +412,21 @@ void write_and_gather(const SyncPage *page, pp::spi::Statement &stmt, const Datu
 	gather_written(page, result, planned);
 }
 
+// Soft-deletes the rows whose pks are args[0], of the page's people args[1].
+void soft_delete(const SyncPage *page, const Datum args[2]) {
+	static pp::spi::Statement media = {
+		"UPDATE core_api.person_media SET deleted_at = pg_catalog.now()"
+		" WHERE person_pk OPERATOR(pg_catalog.=) ANY ($2) AND pk OPERATOR(pg_catalog.=) ANY ($1)"
+		" AND deleted_at IS NULL",
+		2, {INT4ARRAYOID, INT4ARRAYOID}, nullptr, InvalidOid};
+	static pp::spi::Statement locations = {
+		"UPDATE core_api.person_locations SET deleted_at = pg_catalog.now()"
+		" WHERE person_pk OPERATOR(pg_catalog.=) ANY ($2) AND pk OPERATOR(pg_catalog.=) ANY ($1)"
+		" AND deleted_at IS NULL",
+		2, {INT4ARRAYOID, INT4ARRAYOID}, nullptr, InvalidOid};
+	pp::spi::execute(page->kind == Kind::media ? media : locations, args, nullptr, false);
+}
+
 // -- media --------------------------------------------------------------------
 
 void apply_media(FunctionCallInfo fcinfo, SyncPage *page, Datum people) {
@@ -420,11 +435,6 @@ void apply_media(FunctionCallInfo fcinfo, SyncPage *page, Datum people) {
 		" WHERE t.person_pk OPERATOR(pg_catalog.=) ANY ($1) AND t.deleted_at IS NULL"
 		" ORDER BY t.person_pk, t.created_at, t.pk",
 		1, {INT4ARRAYOID}, nullptr, InvalidOid};
-	static pp::spi::Statement soft_delete = {
-		"UPDATE core_api.person_media SET deleted_at = pg_catalog.now()"
-		" WHERE person_pk OPERATOR(pg_catalog.=) ANY ($2) AND pk OPERATOR(pg_catalog.=) ANY ($1)"
-		" AND deleted_at IS NULL",
-		2, {INT4ARRAYOID, INT4ARRAYOID}, nullptr, InvalidOid};
 	// ON CONFLICT: a plain INSERT of the pair (no person lock) may have
 	// linked it since the read; the pair is then active, as the input wants.
 	static pp::spi::Statement insert = {
@@ -457,7 +467,7 @@ void apply_media(FunctionCallInfo fcinfo, SyncPage *page, Datum people) {
 	Result result = {page_alloc<Written>(page, plan.n_insert), 0, true};
 	if (plan.n_delete > 0) {
 		Datum args[2] = {int4_array(page, plan.delete_pks, plan.n_delete), people};
-		pp::spi::execute(soft_delete, args, nullptr, false);
+		soft_delete(page, args);
 	}
 	if (plan.n_insert > 0) {
 		Datum args[2] = {int4_array(page, plan.insert_person, plan.n_insert),
@@ -469,24 +479,32 @@ void apply_media(FunctionCallInfo fcinfo, SyncPage *page, Datum people) {
 
 // -- locations ----------------------------------------------------------------
 
+// The label, is_primary and is_legal arrays of `items` (changes or
+// inserts), into out[0..2].
+template <typename Item>
+void value_arrays(const SyncPage *page, const Item *items, size_t n, Datum *out) {
+	auto *labels = page_alloc<pp::sync::Label>(page, n);
+	auto *primary = page_alloc<bool>(page, n);
+	auto *legal = page_alloc<bool>(page, n);
+	for (size_t i = 0; i < n; i++) {
+		labels[i] = items[i].label;
+		primary[i] = items[i].is_primary;
+		legal[i] = items[i].is_legal;
+	}
+	out[0] = text_array(page, labels, n);
+	out[1] = bool_array(page, primary, n);
+	out[2] = bool_array(page, legal, n);
+}
+
 // Arguments of the location UPDATE for `changes`: pk, label, is_primary,
 // is_legal arrays, and the page's people.
 void change_args(const SyncPage *page, const pp::sync::LocationChange *changes, size_t n, Datum people,
                  Datum args[5]) {
 	auto *pks = page_alloc<int32>(page, n);
-	auto *labels = page_alloc<pp::sync::Label>(page, n);
-	auto *primary = page_alloc<bool>(page, n);
-	auto *legal = page_alloc<bool>(page, n);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		pks[i] = changes[i].pk;
-		labels[i] = changes[i].label;
-		primary[i] = changes[i].is_primary;
-		legal[i] = changes[i].is_legal;
-	}
 	args[0] = int4_array(page, pks, n);
-	args[1] = text_array(page, labels, n);
-	args[2] = bool_array(page, primary, n);
-	args[3] = bool_array(page, legal, n);
+	value_arrays(page, changes, n, args + 1);
 	args[4] = people;
 }
 
@@ -494,21 +512,13 @@ void change_args(const SyncPage *page, const pp::sync::LocationChange *changes, 
 void insert_args(const SyncPage *page, const pp::sync::LocationInsert *inserts, size_t n, Datum args[5]) {
 	auto *person = page_alloc<int32>(page, n);
 	auto *location = page_alloc<int32>(page, n);
-	auto *labels = page_alloc<pp::sync::Label>(page, n);
-	auto *primary = page_alloc<bool>(page, n);
-	auto *legal = page_alloc<bool>(page, n);
 	for (size_t i = 0; i < n; i++) {
 		person[i] = inserts[i].person_pk;
 		location[i] = inserts[i].location_pk;
-		labels[i] = inserts[i].label;
-		primary[i] = inserts[i].is_primary;
-		legal[i] = inserts[i].is_legal;
 	}
 	args[0] = int4_array(page, person, n);
 	args[1] = int4_array(page, location, n);
-	args[2] = text_array(page, labels, n);
-	args[3] = bool_array(page, primary, n);
-	args[4] = bool_array(page, legal, n);
+	value_arrays(page, inserts, n, args + 2);
 }
 
 // What the diff needs of a location row; its label is copied out of the
@@ -532,11 +542,6 @@ void apply_locations(FunctionCallInfo fcinfo, SyncPage *page, Datum people) {
 		" WHERE t.person_pk OPERATOR(pg_catalog.=) ANY ($1) AND t.deleted_at IS NULL"
 		" ORDER BY t.person_pk, t.is_primary DESC, t.created_at, t.pk",
 		1, {INT4ARRAYOID}, nullptr, InvalidOid};
-	static pp::spi::Statement soft_delete = {
-		"UPDATE core_api.person_locations SET deleted_at = pg_catalog.now()"
-		" WHERE person_pk OPERATOR(pg_catalog.=) ANY ($2) AND pk OPERATOR(pg_catalog.=) ANY ($1)"
-		" AND deleted_at IS NULL",
-		2, {INT4ARRAYOID, INT4ARRAYOID}, nullptr, InvalidOid};
 	static pp::spi::Statement update = {
 		"UPDATE core_api.person_locations AS t"
 		" SET label = u.label, is_primary = u.is_primary, is_legal = u.is_legal"
@@ -582,7 +587,7 @@ void apply_locations(FunctionCallInfo fcinfo, SyncPage *page, Datum people) {
 	// index never sees two and the trigger's demotion finds nothing to do.
 	if (plan.n_delete > 0) {
 		Datum args[2] = {int4_array(page, plan.delete_pks, plan.n_delete), people};
-		pp::spi::execute(soft_delete, args, nullptr, false);
+		soft_delete(page, args);
 	}
 	Datum args[5];
 	if (plan.n_changes > 0) {
