@@ -36,6 +36,15 @@ CREATE FUNCTION pg_temp.reps(s text, a text, b text) RETURNS text LANGUAGE sql S
   RETURN (SELECT string_agg(pg_temp.x(x.value / y.value), ', ' ORDER BY x.rep)
             FROM bench.results x JOIN bench.results y USING (section, rep)
            WHERE x.section = s AND x.contender = a AND y.contender = b);
+-- microseconds per demotion of (a - b), CPU (wall): what a contender pays
+-- above the floor, spread over the demotions it made
+CREATE FUNCTION pg_temp.per(s text, a text, b text, n numeric) RETURNS text LANGUAGE sql STABLE
+  RETURN format('%s (%s)', pg_temp.x((pg_temp.best(s, a) - pg_temp.best(s, b)) * 1e6 / n, 1),
+                pg_temp.x((pg_temp.best(s || '_wall', a) - pg_temp.best(s || '_wall', b)) * 1e6 / n, 1));
+-- runs of a contender cancelled by its timeout, if any
+CREATE FUNCTION pg_temp.cancelled(s text, c text) RETURNS text LANGUAGE sql STABLE
+  RETURN (SELECT format(', %s of %s runs cancelled after %s s', count(*), :'reps', max(value))
+            FROM bench.results WHERE section = s || '_timeout' AND contender = c HAVING count(*) > 0);
 -- PL/pgSQL's overhead over bare divided by the extension's, CPU (wall)
 CREATE FUNCTION pg_temp.overhead(bare numeric, plpgsql numeric, ext numeric) RETURNS text LANGUAGE sql IMMUTABLE
   RETURN CASE WHEN ext <= bare THEN 'ext <= bare' ELSE pg_temp.x((plpgsql - bare) / (ext - bare), 1) END;
@@ -112,6 +121,39 @@ SELECT format('| %s | %s | %s | %s | %s | %s | %s | %s |', title,
               pg_temp.reps(section, 'ext', 'bare'))
   FROM inserts ORDER BY n;
 
+SELECT format(E'\n## Primary demotions in a bulk load: %s rows, 10 per person, 5 of them primary\n\n'
+  'As the application role, into person_locations, in statement order: each person''s 5 primaries arrive one '
+  'after the other and each demotes the one before (4 demotions per person, %s in all). The floor is the bare '
+  'table (no triggers) loading the same rows in their final state (only the last of the five primary). The '
+  'PL/pgSQL triggers load %s rows only (%s demotions; each load cancelled after %s s): they turn quadratic when '
+  'the table''s statistics say it is empty (bench/run.sh, section demote); the floor and the extension load that '
+  'size too, for same-size ratios. Every contender is checked to leave all rows active and the last primary of '
+  'each person as its one primary. Cost per demotion = (time - floor time) / demotions.\n\n'
+  '| load | rows | floor | extension | PL/pgSQL triggers | extension / floor | PL/pgSQL / floor | '
+  'µs per demotion, extension | µs per demotion, PL/pgSQL | extension / floor, each repetition (CPU) | '
+  'PL/pgSQL / floor, each repetition (CPU) |\n'
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  :'insert_rows', :'insert_rows'::bigint / 10 * 4, :'cap_rows', :'cap_rows'::bigint / 10 * 4, :'cap_timeout');
+SELECT format('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |', l.title, l.rows,
+              pg_temp.t(l.section, l.bare), pg_temp.t(l.section, l.ext),
+              CASE WHEN l.plpgsql IS NULL THEN '' ELSE pg_temp.t(l.section, l.plpgsql)
+                   || coalesce(pg_temp.cancelled(l.section, l.plpgsql), '') END,
+              pg_temp.r(l.section, l.ext, l.bare, 3),
+              CASE WHEN l.plpgsql IS NULL THEN '' ELSE pg_temp.r(l.section, l.plpgsql, l.bare) END,
+              pg_temp.per(l.section, l.ext, l.bare, l.rows / 10 * 4),
+              CASE WHEN l.plpgsql IS NULL THEN '' ELSE pg_temp.per(l.section, l.plpgsql, l.bare, l.rows / 10 * 4) END,
+              pg_temp.reps(l.section, l.ext, l.bare),
+              CASE WHEN l.plpgsql IS NULL THEN '' ELSE pg_temp.reps(l.section, l.plpgsql, l.bare) END)
+  FROM (VALUES (1, 'demote', 'INSERT ... SELECT', :'insert_rows'::numeric, 'bare', 'ext', NULL),
+               (2, 'demote', 'INSERT ... SELECT, PL/pgSQL''s size', :'cap_rows'::numeric, 'bare_cap', 'ext_cap',
+                'plpgsql_cap'),
+               (3, 'copy', 'COPY FROM STDIN (psql \copy)', :'insert_rows'::numeric, 'bare', 'ext', NULL),
+               (4, 'copy', 'COPY FROM STDIN, PL/pgSQL''s size', :'cap_rows'::numeric, 'bare_cap', 'ext_cap',
+                'plpgsql_cap'))
+       l (n, section, title, rows, bare, ext, plpgsql)
+ WHERE EXISTS (SELECT 1 FROM bench.results r WHERE r.section LIKE l.section || '%')
+ ORDER BY l.n;
+
 SELECT format(E'\n## Sync: %s people x 20 media, 10%% churn, pages of %s people\n\n'
   'One run syncs every person once (%s transactions, one per page) from the same starting state '
   '(20 active and 8 soft-deleted links per person) and must reach the same end state (checked). '
@@ -126,6 +168,25 @@ SELECT format('| %s | %s | %s | %s |', c.title, pg_temp.t('sync', c.contender), 
                (3, 'sql', 'set-based SQL, one prepared statement per page (bench/baselines/sync_media_sql.sql)'),
                (4, 'plpgsql', 'PL/pgSQL batch function, set-based inside (bench/baselines/sync_media_plpgsql.sql)'))
        c (n, contender, title)
+ ORDER BY c.n;
+
+SELECT format(E'\n## Location sync: %s people x 8 locations, pages of %s people\n\n'
+  'One run syncs every person once (%s transactions, one per page) from the same starting state (8 active and 2 '
+  'soft-deleted links per person) to the same target: 10%% of the links gone, 10%% new, 10%% of the people moving '
+  'their primary, 10%% of the labels edited (bench/load_location_state.sql); the end state is checked (active rows '
+  'person, location, label, is_primary, is_legal; new rows, history). The table keeps the extension''s triggers '
+  'for every contender.\n\n'
+  '| contender | seconds per run | time / batch function | time / batch, each repetition (CPU) |\n'
+  '|---|---:|---:|---:|',
+  :'sync_people', :'page_size', ceil(:'sync_people'::numeric / :'page_size'::numeric));
+SELECT format('| %s | %s | %s | %s |', c.title, pg_temp.t('locsync', c.contender),
+              pg_temp.r('locsync', c.contender, 'batch'), pg_temp.reps('locsync', c.contender, 'batch'))
+  FROM (VALUES (1, 'batch', 'person_pivots.sync_person_locations_batch, one call per page'),
+               (2, 'single', 'person_pivots.sync_person_locations, one call (statement) per person'),
+               (3, 'sql', 'set-based SQL, two prepared statements per page (bench/baselines/sync_locations_sql.sql)'),
+               (4, 'plpgsql', 'PL/pgSQL batch function, set-based inside (bench/baselines/sync_locations_plpgsql.sql)'))
+       c (n, contender, title)
+ WHERE EXISTS (SELECT 1 FROM bench.results WHERE section = 'locsync')
  ORDER BY c.n;
 
 SELECT format(E'\n## set_primary_location under pgbench: %s clients, %s s per contender (%s alternating rounds), '
@@ -160,14 +221,21 @@ SELECT format('| %s | %s | %s | %s | %s |', c.title, pg_temp.x(pg_temp.mean('txm
                           '(bench/baselines/txmix_*_sql.pgbench), the extension''s triggers')) c (n, contender, title)
  ORDER BY c.n;
 
-SELECT format(E'\n## Peak backend memory: one page of %s people x 20 media (10%% churn)\n\n'
+SELECT format(E'\n## Peak backend memory of one sync page\n\n'
   'Peak private memory (RssAnon, sampled every 5 ms) of the backend above its level before the call, '
-  'input parsing included.\n\n'
-  '| contender | wall seconds | peak memory (MB) |\n|---|---:|---:|', :'mem_people');
-SELECT format('| %s | %s | %s |', c.title, pg_temp.x(pg_temp.best('mem_seconds', c.contender)),
-              pg_temp.x(pg_temp.best('mem_peak_mb', c.contender), 0))
-  FROM (VALUES (1, 'batch', 'sync_person_media_batch'), (2, 'sql', 'set-based SQL statement')) c (n, contender, title)
- ORDER BY c.n;
+  'input parsing included; wall seconds of the whole page. person_media: 20 media per person, 10%% churn (as '
+  'the sync section); person_locations: 8 locations per person, the location sync''s changes.\n\n'
+  '| page | batch function: seconds | batch function: peak MB | set-based SQL: seconds | set-based SQL: peak MB |\n'
+  '|---|---:|---:|---:|---:|');
+SELECT format('| %s | %s | %s | %s | %s |', m.title,
+              pg_temp.x(pg_temp.best('mem_seconds', m.batch)), pg_temp.x(pg_temp.best('mem_peak_mb', m.batch), 0),
+              pg_temp.x(pg_temp.best('mem_seconds', m.sql)), pg_temp.x(pg_temp.best('mem_peak_mb', m.sql), 0))
+  FROM (VALUES (1, format('person_media, %s people', :'page_size'), 'batch_page', 'sql_page'),
+               (2, format('person_media, %s people', :'mem_people'), 'batch', 'sql'),
+               (3, format('person_locations, %s people', :'page_size'), 'loc_batch_page', 'loc_sql_page'),
+               (4, format('person_locations, %s people', :'mem_people'), 'loc_batch', 'loc_sql'))
+       m (n, title, batch, sql)
+ ORDER BY m.n;
 
 SELECT E'\n## Targets (issue 5), from this run\n\nJudged on CPU time; wall time in brackets.\n\n'
   '| target | measured | met |\n|---|---:|:---:|';
@@ -190,6 +258,23 @@ SELECT format('"%s" %s', c.label, pg_temp.mean('txmix_tps', c.contender))
   FROM (VALUES (1, 'ext', 'extension'), (2, 'plpgsql', 'PL/pgSQL'), (3, 'sql', 'hand-written SQL')) c (n, contender, label)
  ORDER BY c.n;
 \o :out/mem.dat
-SELECT format('"%s" %s', c.label, pg_temp.best('mem_peak_mb', c.contender))
-  FROM (VALUES (1, 'batch', 'batch fn'), (2, 'sql', 'set-based SQL')) c (n, contender, label) ORDER BY c.n;
+SELECT format('"%s" %s %s', m.label, pg_temp.best('mem_peak_mb', m.batch), pg_temp.best('mem_peak_mb', m.sql))
+  FROM (VALUES (1, format('media\n%s people', :'page_size'), 'batch_page', 'sql_page'),
+               (2, format('media\n%s people', :'mem_people'), 'batch', 'sql'),
+               (3, format('locations\n%s people', :'page_size'), 'loc_batch_page', 'loc_sql_page'),
+               (4, format('locations\n%s people', :'mem_people'), 'loc_batch', 'loc_sql')) m (n, label, batch, sql)
+ ORDER BY m.n;
+\o :out/locsync.dat
+SELECT format('"%s" %s', c.label, pg_temp.best('locsync', c.contender))
+  FROM (VALUES (1, 'batch', 'batch fn'), (2, 'single', 'fn per person'), (3, 'sql', 'set-based SQL'),
+               (4, 'plpgsql', 'PL/pgSQL batch')) c (n, contender, label) ORDER BY c.n;
+\o :out/demote.dat
+SELECT format('"%s" %s %s', l.label, pg_temp.best(l.section, l.ext) / pg_temp.best(l.section, l.bare),
+              coalesce((pg_temp.best(l.section, l.plpgsql) / pg_temp.best(l.section, l.bare))::text, 'NaN'))
+  FROM (VALUES (1, 'demote', 'ext', NULL, 'bare', format('INSERT\n%s rows', :'insert_rows')),
+               (2, 'demote', 'ext_cap', 'plpgsql_cap', 'bare_cap', format('INSERT\n%s rows', :'cap_rows')),
+               (3, 'copy', 'ext', NULL, 'bare', format('COPY\n%s rows', :'insert_rows')),
+               (4, 'copy', 'ext_cap', 'plpgsql_cap', 'bare_cap', format('COPY\n%s rows', :'cap_rows')))
+       l (n, section, ext, plpgsql, bare, label)
+ ORDER BY l.n;
 \o

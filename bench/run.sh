@@ -7,7 +7,10 @@
 # timing. Environment:
 #   BENCH_QUICK=1     small sizes, one repetition, 5 s pgbench (smoke run)
 #   BENCH_REPS=n      repetitions of each timed measurement (default 3)
-#   BENCH_SECTIONS=.. the parts to run (default "insert sync memory pgbench txmix")
+#   BENCH_SECTIONS=.. the parts to run (default "insert demote copy sync locsync
+#                     memory pgbench txmix")
+#   BENCH_PLPGSQL_ROWS=n  rows of the PL/pgSQL triggers' loads in sections demote
+#                     and copy (default a tenth of the extension's: 100k, 10k quick)
 #   BENCH_TXMIX_PEOPLE=n  people the transaction mix (txmix) works on (default 100)
 #   BENCH_NO_INSTALL=1 measure the library installed now (no make install first)
 #   BENCH_PERF=1      then profile the extension's bulk inserts with perf
@@ -25,6 +28,12 @@ else
 	SYNC_REPS=$((REPS + 2))  # sync runs are short: two more
 fi
 PAGE_SIZE=500             # people per sync page
+# demote, copy: the extension and the floor load INSERT_ROWS rows; the
+# PL/pgSQL triggers (and, for the same-size ratios, the floor and the
+# extension again) load CAP_ROWS, and each of their loads is cancelled after
+# CAP_TIMEOUT seconds: they have been seen to go quadratic (section demote).
+CAP_ROWS=${BENCH_PLPGSQL_ROWS:-$((INSERT_ROWS / 10))}
+CAP_TIMEOUT=60
 SYNC_VERSION=5            # the sync run goes from media window 4 to 5
 PEOPLE=$((INSERT_ROWS / 2 > MEM_PEOPLE ? INSERT_ROWS / 2 : MEM_PEOPLE))
 # person_media: every inserted link names a different media (the worst case
@@ -48,7 +57,7 @@ RAW="$WORK/raw.tsv"
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
-SECTIONS=" ${BENCH_SECTIONS:-insert sync memory pgbench txmix} "
+SECTIONS=" ${BENCH_SECTIONS:-insert demote copy sync locsync memory pgbench txmix} "
 want() { [[ "$SECTIONS" == *" $1 "* ]]; }
 
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -94,7 +103,7 @@ rotate() { # rotate <rep> <items...>
 log "loading host data: $PEOPLE people, $MEDIA media, $LOCATIONS locations"
 psql -v people="$PEOPLE" -v media="$MEDIA" -v locations="$LOCATIONS" -f bench/schema.sql >/dev/null
 psql -f bench/baselines/plpgsql_triggers.sql >/dev/null
-psql -f bench/baselines/sync_media_plpgsql.sql >/dev/null
+psql -f bench/baselines/api_plpgsql.sql >/dev/null  # with the PL/pgSQL sync batch functions
 
 # The PL/pgSQL triggers must do what the extension does, or the
 # comparison means nothing: same script, both implementations, same output.
@@ -128,15 +137,29 @@ INSERT_SQL[ins_loc50]="INSERT INTO core_api.person_locations (person_pk, locatio
 # and the wall time from its first statement to its last, as
 # <section> and <section>_wall. CPU time is what the ratios use: the
 # machine may be shared, and CPU time barely moves with the neighbours' load.
-timed() { # timed <section> <contender> <rep> <script file>
+# With a timeout (seconds), a statement that runs longer is cancelled:
+# then <section>_timeout records the timeout and timed returns 1.
+timed() { # timed <section> <contender> <rep> <script file> [timeout]
 	rm -f "$WORK/timing"
+	local rc=0
 	{
 		echo "SELECT bench.cpu_seconds() AS pp_cpu0, clock_timestamp() AS pp_t0 \\gset"
+		[ -z "${5:-}" ] || echo "SET statement_timeout = '${5}s';"
 		echo "SET ROLE pp_app;"
 		cat "$4"
 		echo "RESET ROLE;"
 		echo "SELECT bench.cpu_seconds() - :pp_cpu0, extract(epoch FROM clock_timestamp() - :'pp_t0') \\g $WORK/timing"
-	} | psql -At -F' ' -o /dev/null
+	} | psql -At -F' ' -o /dev/null 2>"$WORK/timed.err" || rc=$?
+	cat "$WORK/timed.err" >&2
+	if [ "$rc" -ne 0 ]; then
+		if [ -n "${5:-}" ] && grep -q "statement timeout" "$WORK/timed.err"; then
+			record "$1_timeout" "$2" "$3" "$5"
+			log "$1 $2 rep $3: cancelled after $5 s"
+			return 1
+		fi
+		echo "bench: $1 $2 failed" >&2
+		exit 1
+	fi
 	local cpu wall
 	read -r cpu wall <"$WORK/timing"
 	cpu=$(awk -v v="$cpu" 'BEGIN { printf "%.3f", v }')
@@ -178,6 +201,92 @@ psql -c "TRUNCATE core_api.person_locations RESTART IDENTITY"
 use_rules person_media ext
 use_rules person_locations ext
 fi
+
+# -- 1b, 1c. primary demotions in a bulk load: INSERT ... SELECT (demote), COPY (copy) ----
+# INSERT_ROWS rows into person_locations as the application role, 10 per
+# person, in statement order: slots k = 0..9, location 1 + (g * 7919) mod
+# LOCATIONS for row g; slots 0-4 primary, so each person's primaries arrive
+# one after the other and each demotes the one before (4 demotions per
+# person). Contenders:
+#   ext      the extension's triggers, the heavy load;
+#   bare     the floor: no triggers, the same rows in their final state (only
+#            slot 4, the last primary, is primary);
+#   plpgsql_cap  the PL/pgSQL triggers, the heavy load, CAP_ROWS rows only; and,
+#            at that size for the same-size ratios, bare_cap and ext_cap.
+# Every contender must leave the same state: all rows active, one primary
+# per person, slot 4's.
+# Why PL/pgSQL is capped: once the pivot table has been analyzed while
+# empty, the planner costs a scan of it as nearly free, and a generic plan
+# that a trigger's statement (PL/pgSQL's demotion UPDATE, or even the
+# extension's UPDATE by ctid) caches early in the load seq-scans the table
+# for every demotion: the load turns quadratic (50k rows of this load: 26 s
+# for the extension instead of about 1, 100 s for PL/pgSQL). Here every load
+# starts from TRUNCATE (no statistics) and stays linear; the cap and its
+# timeout only bound the damage if it does not.
+demote_rows_sql() { # demote_rows_sql <rows> <heavy|final>: the SELECT of the rows
+	local primary="g % 10 < 5"
+	[ "$2" = final ] && primary="g % 10 = 4"
+	echo "SELECT g / 10 + 1, 1 + (g::bigint * 7919) % $LOCATIONS, 'home', $primary
+	        FROM generate_series(0, $1 - 1) g ORDER BY g"
+}
+# contender -> rows, rules, data
+declare -A DEMOTE_ROWS=([bare]=$INSERT_ROWS [ext]=$INSERT_ROWS [bare_cap]=$CAP_ROWS [ext_cap]=$CAP_ROWS
+	[plpgsql_cap]=$CAP_ROWS)
+declare -A DEMOTE_RULES=([bare]=bare [ext]=ext [bare_cap]=bare [ext_cap]=ext [plpgsql_cap]=plpgsql)
+DEMOTE_CONTENDERS=(bare ext bare_cap ext_cap plpgsql_cap)
+demote_data() { [ "${DEMOTE_RULES[$1]}" = bare ] && echo final || echo heavy; }
+
+# The state every contender must leave: all rows active, one primary per
+# person, slot 4's.
+check_demote_state() { # check_demote_state <rows> <what>
+	local bad
+	bad=$(psql -At -v rows="$1" -v locations="$LOCATIONS" <<'SQL'
+SELECT abs(count(*) - :rows) + abs(count(*) FILTER (WHERE deleted_at IS NULL) - :rows)
+     + abs(count(*) FILTER (WHERE is_primary AND deleted_at IS NULL) - :rows / 10)
+     + abs(count(*) FILTER (WHERE is_primary AND deleted_at IS NULL
+                              AND location_pk = 1 + (((person_pk - 1) * 10 + 4)::bigint * 7919) % :locations)
+           - :rows / 10)
+  FROM core_api.person_locations
+SQL
+	)
+	[ "$bad" -eq 0 ] || { echo "bench: $2 left a wrong person_locations state ($bad differences)" >&2; exit 1; }
+}
+
+demote_run() { # demote_run <section demote|copy> <contender> <rep>
+	local section=$1 contender=$2 rep=$3 rows=${DEMOTE_ROWS[$2]} data timeout=""
+	data=$(demote_data "$contender")
+	[ "${DEMOTE_RULES[$contender]}" = plpgsql ] && timeout=$CAP_TIMEOUT
+	use_rules person_locations "${DEMOTE_RULES[$contender]}"
+	psql -c "TRUNCATE core_api.person_locations RESTART IDENTITY" -c "VACUUM core_api.people" -c "CHECKPOINT"
+	if [ "$section" = demote ]; then
+		echo "INSERT INTO core_api.person_locations (person_pk, location_pk, label, is_primary)
+		      $(demote_rows_sql "$rows" "$data");" >"$WORK/demote.sql"
+	else
+		echo "\\copy core_api.person_locations (person_pk, location_pk, label, is_primary) FROM '$WORK/copy_${data}_$rows.tsv'" \
+			>"$WORK/demote.sql"
+	fi
+	timed "$section" "$contender" "$rep" "$WORK/demote.sql" $timeout || return 0
+	check_demote_state "$rows" "$section $contender"
+}
+
+for section in demote copy; do
+	want "$section" || continue
+	if [ "$section" = copy ]; then  # the files, written once
+		for rows in "$INSERT_ROWS" "$CAP_ROWS"; do
+			for data in heavy final; do
+				psql -c "\\copy ($(demote_rows_sql "$rows" "$data" | tr '\n\t' '  ')) TO '$WORK/copy_${data}_$rows.tsv'"
+			done
+		done
+		log "COPY files: $(du -ch "$WORK"/copy_*.tsv | tail -1 | cut -f1)"
+	fi
+	for ((rep = 1; rep <= REPS; rep++)); do
+		for contender in $(rotate "$rep" "${DEMOTE_CONTENDERS[@]}"); do
+			demote_run "$section" "$contender" "$rep"
+		done
+	done
+	psql -c "TRUNCATE core_api.person_locations RESTART IDENTITY"
+	use_rules person_locations ext
+done
 
 # -- 2. sync --------------------------------------------------------------------------
 # SYNC_PEOPLE people x 20 media, pages of PAGE_SIZE, 10% churn: each run
@@ -231,9 +340,69 @@ for ((rep = 1; rep <= SYNC_REPS; rep++)); do
 done
 fi
 
-# -- 3. peak backend memory of one MEM_PEOPLE-person page ---------------------------
+# -- 2b. location sync ------------------------------------------------------------------
+# SYNC_PEOPLE people x 8 locations, pages of PAGE_SIZE: 10% of the links
+# gone, 10% new, 10% of the people moving their primary, 10% of the labels
+# edited (bench.location_links, bench/load_location_state.sql). Each run
+# starts from the same state and must reach the same end state; the table
+# keeps the extension's triggers for every contender.
+load_location_state() { # load_location_state <first person> <people>
+	psql -v first_person="$1" -v sync_people="$2" -v locations="$LOCATIONS" \
+		-f bench/load_location_state.sql >/dev/null
+}
+# (after load_location_state, which defines bench.location_links)
+make_location_script() { # make_location_script <kind> <first person> <people> <page size> <file>
+	psql -At -v kind="$1" -v first_person="$2" -v sync_people="$3" -v page_size="$4" -v locations="$LOCATIONS" \
+		-f bench/sync_location_pages.sql -o "$5"
+	if [ "$1" = sql ]; then
+		{ cat bench/baselines/sync_locations_sql.sql; cat "$5"; } >"$5.tmp" && mv "$5.tmp" "$5"
+	fi
+}
+# The state every contender must leave: the target's active rows (person,
+# location, label, is_primary, is_legal), the new links as new rows, the
+# others with their created_at, the gone links soft-deleted next to the
+# history.
+check_location_state() { # check_location_state <first person> <people> <what>
+	local bad
+	bad=$(psql -At -v first_person="$1" -v sync_people="$2" -v locations="$LOCATIONS" <<'SQL'
+WITH want AS (SELECT * FROM bench.location_links(:first_person, :sync_people, true, :locations)),
+have AS (SELECT person_pk, location_pk, label, is_primary, is_legal FROM core_api.person_locations
+          WHERE deleted_at IS NULL),
+gone AS (SELECT count(*) AS n FROM generate_series(:first_person, :first_person + :sync_people - 1) p,
+                                   generate_series(0, 7) k WHERE (8 * p + k) % 10 = 0)
+SELECT (SELECT count(*) FROM (TABLE want EXCEPT ALL TABLE have) a)
+     + (SELECT count(*) FROM (TABLE have EXCEPT ALL TABLE want) b)
+     + (SELECT abs(count(*) - (SELECT n FROM gone)) FROM core_api.person_locations
+         WHERE deleted_at IS NULL AND created_at > now() - interval '29 days')
+     + (SELECT abs(count(*) - 2 * :sync_people - (SELECT n FROM gone)) FROM core_api.person_locations
+         WHERE deleted_at IS NOT NULL)
+SQL
+	)
+	[ "$bad" -eq 0 ] || { echo "bench: $3 left a wrong person_locations state ($bad differences)" >&2; exit 1; }
+}
+
+if want locsync; then
+LOCSYNC_KINDS=(batch single sql plpgsql)
+load_location_state 1 "$SYNC_PEOPLE"
+for kind in "${LOCSYNC_KINDS[@]}"; do
+	make_location_script "$kind" 1 "$SYNC_PEOPLE" "$PAGE_SIZE" "$WORK/locsync_$kind.sql"
+done
+log "location sync scripts: $(du -ch "$WORK"/locsync_*.sql | tail -1 | cut -f1)"
+for ((rep = 1; rep <= SYNC_REPS; rep++)); do
+	for kind in $(rotate "$rep" "${LOCSYNC_KINDS[@]}"); do
+		load_location_state 1 "$SYNC_PEOPLE"
+		timed locsync "$kind" "$rep" "$WORK/locsync_$kind.sql"
+		check_location_state 1 "$SYNC_PEOPLE" "locsync $kind"
+	done
+done
+psql -c "TRUNCATE core_api.person_locations RESTART IDENTITY"
+fi
+
+# -- 3. peak backend memory of one sync page --------------------------------------------
 # The backend's private memory (RssAnon, sampled every 5 ms from /proc)
-# while it runs one page of MEM_PEOPLE people x 20 media, 10% churn.
+# while it runs one page: of PAGE_SIZE and of MEM_PEOPLE people, person_media
+# (20 media each, 10% churn, as section sync) and person_locations (8 each,
+# as section locsync); the batch function and the set-based SQL.
 watch_memory() { # watch_memory <pid file> <result file>: peak and start RssAnon, kB
 	local pidfile=$1 pid="" peak=0 start="" key value unit
 	while [ -z "$pid" ]; do
@@ -252,10 +421,17 @@ watch_memory() { # watch_memory <pid file> <result file>: peak and start RssAnon
 	done
 	echo "$peak $start" >"$2"
 }
-if want memory; then
-for kind in batch sql; do
-	make_script "$kind" 1 "$MEM_PEOPLE" "$MEM_PEOPLE" "$WORK/mem_$kind.sql"
-	load_sync_state 1 "$MEM_PEOPLE"
+# One page of <people> people of <table> synced by <kind> (batch or sql),
+# recorded as contender <name> of mem_seconds and mem_peak_mb.
+memory_run() { # memory_run <media|locations> <kind> <people> <name>
+	local table=$1 kind=$2 people=$3 name=$4 script="$WORK/mem_$4.sql" watcher s peak start
+	if [ "$table" = media ]; then
+		load_sync_state 1 "$people"
+		make_script "$kind" 1 "$people" "$people" "$script"
+	else
+		load_location_state 1 "$people"
+		make_location_script "$kind" 1 "$people" "$people" "$script"
+	fi
 	rm -f "$WORK/pid" "$WORK/mem"
 	watch_memory "$WORK/pid" "$WORK/mem" &
 	watcher=$!
@@ -263,17 +439,30 @@ for kind in batch sql; do
 	{
 		echo "SELECT pg_backend_pid() \\g $WORK/pid"
 		echo "SELECT pg_sleep(0.3);"
-		cat "$WORK/mem_$kind.sql"
+		cat "$script"
 	} | PGOPTIONS="$APP_OPTIONS" psql -At -o /dev/null
 	s=$(seconds_since "$t0")
 	wait "$watcher"
 	read -r peak start <"$WORK/mem"
-	check_sync_state 1 "$MEM_PEOPLE" "memory $kind"
-	record mem_seconds "$kind" 1 "$s"
-	record mem_peak_mb "$kind" 1 "$(awk -v p="$peak" -v s="$start" 'BEGIN { printf "%.1f", (p - s) / 1024 }')"
-	log "memory $kind: $s s, peak RssAnon $((peak / 1024)) MB (start $((start / 1024)) MB)"
+	if [ "$table" = media ]; then
+		check_sync_state 1 "$people" "memory $name"
+	else
+		check_location_state 1 "$people" "memory $name"
+	fi
+	rm -f "$script"
+	record mem_seconds "$name" 1 "$s"
+	record mem_peak_mb "$name" 1 "$(awk -v p="$peak" -v s="$start" 'BEGIN { printf "%.1f", (p - s) / 1024 }')"
+	log "memory $name ($table, $people people, $kind): $s s, peak RssAnon $((peak / 1024)) MB (start $((start / 1024)) MB)"
+}
+if want memory; then
+for kind in batch sql; do
+	memory_run media "$kind" "$PAGE_SIZE" "${kind}_page"
+	memory_run media "$kind" "$MEM_PEOPLE" "$kind"
+	memory_run locations "$kind" "$PAGE_SIZE" "loc_${kind}_page"
+	memory_run locations "$kind" "$MEM_PEOPLE" "loc_$kind"
 done
-psql -c "TRUNCATE core_api.person_media RESTART IDENTITY" -c "VACUUM ANALYZE core_api.person_media"
+psql -c "TRUNCATE core_api.person_media, core_api.person_locations RESTART IDENTITY" \
+	-c "VACUUM ANALYZE core_api.person_media"
 fi
 
 # -- 4. set_primary_location under pgbench --------------------------------------------
@@ -431,7 +620,7 @@ fi
 psql -v raw="$RAW" -v reps="$REPS" -v insert_rows="$INSERT_ROWS" -v sync_people="$SYNC_PEOPLE" \
 	-v page_size="$PAGE_SIZE" -v mem_people="$MEM_PEOPLE" -v pg_clients="$PG_CLIENTS" \
 	-v pg_seconds="$PGBENCH_SECONDS" -v pg_rounds="$PG_ROUNDS" -v pg_people="$PG_PEOPLE" -v env="$ENV_LINE" \
-	-v txmix_people="$TXMIX_PEOPLE" \
+	-v txmix_people="$TXMIX_PEOPLE" -v cap_rows="$CAP_ROWS" -v cap_timeout="$CAP_TIMEOUT" \
 	-v settings="${SETTINGS[*]}" -v out="$WORK" -f bench/report.sql >/dev/null
 cp "$WORK/latest.md" "$OUT/latest.md"
 cp "$RAW" "$OUT/latest.tsv"
