@@ -6,8 +6,8 @@
 // primary is then found through the primary index, each row judged
 // by its newest version as a dirty snapshot sees it: what the previous lock
 // holder committed, what this statement already wrote, and writes still in
-// progress (waited for). Only when there is one does an SPI UPDATE (by ctid,
-// so no cached plan can turn into a scan) demote it. A bulk load of new
+// progress (waited for). Only when there is one does an SPI UPDATE by ctid
+// (run as a TID scan, spi::execute_by_tid) demote it. A bulk load of new
 // people runs no SPI at all.
 #include "active_rows.hpp"
 #include "boundary.hpp"
@@ -28,7 +28,7 @@ bool demote(ItemPointerData tid, int32 person_pk) {
 		2, {TIDOID, INT4OID}, nullptr, InvalidOid};
 	Datum args[2] = {PointerGetDatum(&tid), Int32GetDatum(person_pk)};
 	SPI_connect();
-	uint64 n = pp::spi::execute(demote_by_tid, args, nullptr, false);
+	uint64 n = pp::spi::execute_by_tid(demote_by_tid, args, nullptr);
 	SPI_finish();
 	return n > 0;
 }

@@ -32,6 +32,17 @@ uint64 execute(Statement &stmt, const Datum *values, const char *nulls, bool rea
 	return SPI_processed;
 }
 
+uint64 execute_by_tid(Statement &stmt, const Datum *values, const char *nulls) {
+	// Planning (or replanning, after an invalidation) happens inside the
+	// execution: the setting must hold during it. The nesting level is
+	// popped here, or by (sub)transaction abort after an error.
+	int level = NewGUCNestLevel();
+	set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	uint64 n = execute(stmt, values, nulls, false);
+	AtEOXact_GUC(true, level);
+	return n;
+}
+
 Portal open_cursor(Statement &stmt, const Datum *values, const char *nulls, bool read_only) {
 	Portal portal = SPI_cursor_open(nullptr, plan_for(stmt), const_cast<Datum *>(values), nulls, read_only);
 	if (!portal)

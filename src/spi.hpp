@@ -25,6 +25,12 @@ struct Statement {
 // Executes `stmt` (SPI must be connected). Returns SPI_processed.
 uint64 execute(Statement &stmt, const Datum *values, const char *nulls, bool read_only, long limit = 0);
 
+// Executes `stmt`, whose WHERE names one row by ctid, so that its plan is a
+// TID scan whatever the statistics say: after an ANALYZE of an empty table
+// the planner prices a sequential scan at nothing, and a cached plan that
+// scans the table once per row makes a bulk load quadratic.
+uint64 execute_by_tid(Statement &stmt, const Datum *values, const char *nulls);
+
 // Opens a cursor on `stmt` (SPI must be connected), for results too large
 // to hold at once: fetch with SPI_cursor_fetch, close with SPI_cursor_close.
 Portal open_cursor(Statement &stmt, const Datum *values, const char *nulls, bool read_only);
