@@ -217,10 +217,11 @@ fi
 # per person, slot 4's.
 # Why PL/pgSQL is capped: once the pivot table has been analyzed while
 # empty, the planner costs a scan of it as nearly free, and a generic plan
-# that a trigger's statement (PL/pgSQL's demotion UPDATE, or even the
-# extension's UPDATE by ctid) caches early in the load seq-scans the table
-# for every demotion: the load turns quadratic (50k rows of this load: 26 s
-# for the extension instead of about 1, 100 s for PL/pgSQL). Here every load
+# that a trigger's statement (PL/pgSQL's demotion UPDATE) caches early in
+# the load seq-scans the table for every demotion: the load turns quadratic
+# (50k rows of this load: 100 s for PL/pgSQL; the extension did the same,
+# 26 s instead of about 1, until its by-ctid statements were made TID scans
+# whatever the statistics, see sql/trigger_plans.sql). Here every load
 # starts from TRUNCATE (no statistics) and stays linear; the cap and its
 # timeout only bound the damage if it does not.
 demote_rows_sql() { # demote_rows_sql <rows> <heavy|final>: the SELECT of the rows
@@ -637,15 +638,23 @@ if ! command -v perf >/dev/null || ! perf record -q -e cpu-clock -o "$WORK/probe
 fi
 # Children percentages of the frames that matter, over the backend's samples.
 FRAMES='standard_ExecutorRun|ExecBRInsertTriggers|pp::rules::guard_row|pp::host::fetch_by_pk|pp::lock_person|'
-FRAMES+='SPI_execute_plan_with_paramlist|AfterTriggerEndQuery|ExecInsertIndexTuples|heap_insert|plpgsql_exec_trigger'
+FRAMES+='SPI_execute_plan_with_paramlist|AfterTriggerEndQuery|ExecInsertIndexTuples|heap_insert|plpgsql_exec_trigger|'
+FRAMES+='pp::spi::execute_by_tid|pp::active::primary|pp::active::lock_settled_pair|heap_update'
+# the demotion-heavy load (section demote), extension only: PL/pgSQL is capped there
+INSERT_SQL[demote]="INSERT INTO core_api.person_locations (person_pk, location_pk, label, is_primary)
+  $(demote_rows_sql "$INSERT_ROWS" heavy)"
 {
 	echo "# perf profiles of one INSERT ... SELECT of $INSERT_ROWS rows per case (cpu-clock, dwarf call graphs)"
 	echo "# machine: $ENV_LINE"
 	echo "# 'children' = share of the backend's samples spent in the frame and everything it calls."
-	echo "# ExecBRInsertTriggers = the BEFORE ROW triggers; AfterTriggerEndQuery = the foreign key checks."
+	echo "# ExecBRInsertTriggers = the BEFORE ROW triggers; AfterTriggerEndQuery = the foreign key checks;"
+	echo "# execute_by_tid = the demotion UPDATE (with its own index inserts and foreign key re-checks);"
+	echo "# pp::active::* = the primary and pair probes."
 } >"$OUT/profile.txt"
-for section in ins_media ins_loc50; do
-	for contender in ext plpgsql; do
+for section in ins_media ins_loc50 demote; do
+	contenders="ext plpgsql"
+	[ "$section" = demote ] && contenders=ext
+	for contender in $contenders; do
 		table=person_media
 		[ "$section" = ins_media ] || table=person_locations
 		use_rules "$table" "$contender"
