@@ -14,7 +14,11 @@ SPIPlanPtr plan_for(Statement &stmt) {
 		SPI_freeplan(stmt.plan);
 	stmt.plan = nullptr;
 	const char *text = host::with_people_table(stmt.text);
-	SPIPlanPtr plan = SPI_prepare(text, stmt.nargs, stmt.argtypes);
+	// Generic plans only: every statement here looks rows up by key, and a
+	// custom plan per call (which the plan cache would otherwise try, and
+	// keep for statements like "$2 IS NULL OR workspace_pk = $2") costs a
+	// full planning run on every API call.
+	SPIPlanPtr plan = SPI_prepare_cursor(text, stmt.nargs, stmt.argtypes, CURSOR_OPT_GENERIC_PLAN);
 	if (!plan)
 		elog(ERROR, "SPI_prepare failed for \"%s\": %s", text, SPI_result_code_string(SPI_result));
 	SPI_keepplan(plan);
