@@ -127,26 +127,67 @@ sync::UuidText uuid_text(Datum uuid) {
 	return sync::uuid_text(id);
 }
 
+namespace {
+
+// The last session judged in this transaction, and its scope: Hasura passes
+// the same session to every root field of a request, so each call after
+// the first skips the two lookups. Kept for one transaction only; a
+// session that fails is never kept.
+struct LastSession {
+	LocalTransactionId lxid;
+	bool from_setting;
+	size_t len;
+	char text[1024];
+	Scope scope;
+};
+LastSession last_session = {InvalidLocalTransactionId, false, 0, {}, {false, 0}};
+
+bool is_last_session(bool from_setting, const char *text, size_t len) {
+	return last_session.lxid == MyProc->lxid && last_session.from_setting == from_setting &&
+	       last_session.len == len && memcmp(last_session.text, text, len) == 0;
+}
+
+Scope remember_session(bool from_setting, const char *text, size_t len, Scope scope) {
+	if (len <= sizeof last_session.text) {
+		last_session.lxid = MyProc->lxid;
+		last_session.from_setting = from_setting;
+		last_session.len = len;
+		memcpy(last_session.text, text, len);
+		last_session.scope = scope;
+	}
+	return scope;
+}
+
+}  // namespace
+
 Scope scope_of(FunctionCallInfo fcinfo, int session_argno) {
 	// The session argument, when given, is judged alone (and published for
 	// the row-level security policies); else hasura.user; neither means a
 	// trusted SQL caller.
-	if (!PG_ARGISNULL(session_argno)) {
-		Datum session = PG_GETARG_DATUM(session_argno);
-		Scope scope = session_scope(session, "hasura_session");
-		publish_session(fcinfo, session);
-		return scope;
-	}
-	return setting_scope();
+	if (PG_ARGISNULL(session_argno))
+		return setting_scope();
+	Datum session = PG_GETARG_DATUM(session_argno);
+	text *session_text = DatumGetTextPP(session);
+	const char *bytes = VARDATA_ANY(session_text);
+	size_t len = VARSIZE_ANY_EXHDR(session_text);
+	Scope scope = is_last_session(false, bytes, len)
+	                  ? last_session.scope
+	                  : remember_session(false, bytes, len, session_scope(session, "hasura_session"));
+	publish_session(fcinfo, session);
+	return scope;
 }
 
 Scope setting_scope() {
 	const char *user = GetConfigOption("hasura.user", true, false);
 	if (!user || !*user)
 		return {false, 0};  // never set, or reset to '' after a SET LOCAL
+	size_t len = strlen(user);
+	if (is_last_session(true, user, len))
+		return last_session.scope;
 	if (!is_json_object(user))
 		throw errors::session_not_object("hasura.user", std::string("\"") + user + "\"");
-	return session_scope(DirectFunctionCall1(json_in, CStringGetDatum(user)), "hasura.user");
+	return remember_session(true, user, len,
+	                        session_scope(DirectFunctionCall1(json_in, CStringGetDatum(user)), "hasura.user"));
 }
 
 int32 find_person(Datum person_id, const Scope &scope) {
