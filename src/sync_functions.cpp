@@ -223,6 +223,16 @@ constexpr int col_pk = 1, col_person = 2, col_target = 3, col_created = 4, col_r
               col_primary = 7, col_legal = 8;
 constexpr long cursor_batch = 8192;
 
+// `array` (of *capacity elements, or null) with room for element i: grown
+// by doubling, in the page's memory.
+template <typename T>
+T *room_for(const SyncPage *page, T *array, size_t i, size_t *capacity) {
+	if (i < *capacity)
+		return array;
+	*capacity = Max(*capacity * 2, Max(i + 1, static_cast<size_t>(cursor_batch)));
+	return array ? static_cast<T *>(repalloc_huge(array, *capacity * sizeof(T))) : page_alloc<T>(page, *capacity);
+}
+
 // Where a row goes in the result: per person; locations primary first;
 // oldest first (as person_active_media/locations order them).
 struct RowKey {
@@ -270,11 +280,7 @@ Before read_before(const SyncPage *page, pp::spi::Statement &stmt, Datum people,
 		SPI_cursor_fetch(cursor, true, cursor_batch);
 		if (SPI_processed == 0)
 			break;
-		if (before.n + SPI_processed > capacity) {
-			capacity = Max(capacity * 2, before.n + SPI_processed);
-			before.keys = before.keys ? static_cast<RowKey *>(repalloc_huge(before.keys, capacity * sizeof(RowKey)))
-			                          : page_alloc<RowKey>(page, capacity);
-		}
+		before.keys = room_for(page, before.keys, before.n + SPI_processed - 1, &capacity);
 		TupleDesc desc = SPI_tuptable->tupdesc;
 		for (uint64 i = 0; i < SPI_processed; i++, before.n++) {
 			HeapTuple tuple = SPI_tuptable->vals[i];
@@ -448,11 +454,7 @@ void apply_media(FunctionCallInfo fcinfo, SyncPage *page, Datum people) {
 	pp::sync::MediaRow *rows = nullptr;
 	size_t capacity = 0;
 	Before before = read_before(page, current, people, [&](size_t i, HeapTuple tuple, TupleDesc desc) {
-		if (i >= capacity) {
-			capacity = Max(capacity * 2, cursor_batch);
-			rows = rows ? static_cast<pp::sync::MediaRow *>(repalloc_huge(rows, capacity * sizeof(*rows)))
-			            : page_alloc<pp::sync::MediaRow>(page, capacity);
-		}
+		rows = room_for(page, rows, i, &capacity);
 		rows[i] = {int4_column(tuple, desc, col_pk), int4_column(tuple, desc, col_person),
 		           int4_column(tuple, desc, col_target), static_cast<uint32_t>(i)};
 	});
@@ -565,11 +567,7 @@ void apply_locations(FunctionCallInfo fcinfo, SyncPage *page, Datum people) {
 	pp::sync::LocationRow *rows = nullptr;
 	size_t capacity = 0;
 	Before before = read_before(page, current, people, [&](size_t i, HeapTuple tuple, TupleDesc desc) {
-		if (i >= capacity) {
-			capacity = Max(capacity * 2, cursor_batch);
-			rows = rows ? static_cast<pp::sync::LocationRow *>(repalloc_huge(rows, capacity * sizeof(*rows)))
-			            : page_alloc<pp::sync::LocationRow>(page, capacity);
-		}
+		rows = room_for(page, rows, i, &capacity);
 		rows[i] = location_row(page, i, tuple, desc);
 	});
 

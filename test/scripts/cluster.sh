@@ -56,3 +56,18 @@ cluster_ensure() {
 	fi
 	cluster_start "$@"
 }
+
+# For the load tests: a database and a scratch folder of their own, both
+# removed on exit (the cluster too, if this shell started it). Sets db,
+# work and log (the server log, which the tests read for errors).
+scratch_database() { # scratch_database <name>
+	db=pp_$1_$$
+	log=${PP_SERVER_LOG:-${PGHOST:-}/server.log}
+	work=$(mktemp -d "/tmp/pp_$1.XXXXXX")
+	trap 'dropdb --if-exists "$db" >/dev/null 2>&1 || true; rm -rf "$work"; cluster_stop' EXIT
+}
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}

@@ -28,19 +28,7 @@ seconds=${PP_LOAD_SECONDS:-10}
 storm_seconds=${PP_STORM_SECONDS:-5}
 clients=${PP_LOAD_CLIENTS:-8}
 mix=${PP_LOAD_MIX:-functions}
-db=pp_parallel_load_$$
-log=${PP_SERVER_LOG:-${PGHOST:-}/server.log}
-work=$(mktemp -d /tmp/pp_parallel_load.XXXXXX)
-cleanup() {
-	dropdb --if-exists "$db" >/dev/null 2>&1 || true
-	rm -rf "$work"
-}
-trap 'cleanup; cluster_stop' EXIT
-
-fail() {
-	echo "FAIL: $*"
-	exit 1
-}
+scratch_database parallel_load
 
 [ -f "$log" ] || fail "server log not found at '$log' (set PP_SERVER_LOG)"
 

@@ -37,19 +37,7 @@ seconds=${PP_MIX_SECONDS:-10}
 clients=${PP_MIX_CLIENTS:-8}
 scripts=${PP_MIX_SCRIPTS:-save batch plain}
 people=10
-db=pp_tx_mix_$$
-log=${PP_SERVER_LOG:-${PGHOST:-}/server.log}
-work=$(mktemp -d /tmp/pp_tx_mix.XXXXXX)
-cleanup() {
-	dropdb --if-exists "$db" >/dev/null 2>&1 || true
-	rm -rf "$work"
-}
-trap 'cleanup; cluster_stop' EXIT
-
-fail() {
-	echo "FAIL: $*"
-	exit 1
-}
+scratch_database tx_mix
 
 q() { psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"; }
 
