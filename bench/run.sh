@@ -476,23 +476,33 @@ INSERT INTO core_api.person_locations (person_pk, location_pk, label, is_primary
   SELECT p, 1 + ((p * 5 + l) * 7919) % :locations, 'home', l = 0
     FROM generate_series(1, :people) p, generate_series(0, 4) l ORDER BY p, l;
 SQL
-pgbench_run() { # pgbench_run <contender> <script> <round>
-	psql -c "VACUUM ANALYZE core_api.person_locations" -c "VACUUM ANALYZE core_api.people" -c "CHECKPOINT"
-	local out="$WORK/pgbench_$1_$3.out" rc=0
+# One pgbench round of PGBENCH_SECONDS / PG_ROUNDS as the application role;
+# records <section>_tps and <section>_failed. A client pgbench aborted (an
+# error other than a deadlock or serialization failure) counts as failed.
+pgbench_measure() { # pgbench_measure <section> <contender> <round> <pgbench options...>
+	local section=$1 contender=$2 round=$3
+	shift 3
+	local out="$WORK/${section}_${contender}_$round.out" rc=0
 	PGOPTIONS="$APP_OPTIONS" pgbench -n -M prepared -c "$PG_CLIENTS" -j 2 -T "$((PGBENCH_SECONDS / PG_ROUNDS))" \
-		-D people="$PG_PEOPLE" -D locations="$LOCATIONS" -f "$2" >"$out" 2>&1 || rc=$?
+		"$@" >"$out" 2>&1 || rc=$?
 	local tps failed aborted
 	tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$out")
 	failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$out")
 	aborted=$(grep -c "aborted in command" "$out" || true)
 	if [ -z "$tps" ]; then
 		cat "$out" >&2
-		echo "bench: pgbench $1 failed (exit $rc)" >&2
+		echo "bench: $section pgbench $contender failed (exit $rc)" >&2
 		exit 1
 	fi
-	record pgbench_tps "$1" "$3" "$tps"
-	record pgbench_failed "$1" "$3" "$((${failed:-0} + aborted))"
-	log "set_primary_location $1 round $3: $tps tps, ${failed:-0} failed, $aborted clients aborted"
+	record "${section}_tps" "$contender" "$round" "$tps"
+	record "${section}_failed" "$contender" "$round" "$((${failed:-0} + aborted))"
+	log "$section $contender round $round: $tps tps, ${failed:-0} failed, $aborted clients aborted"
+	[ "$aborted" -eq 0 ] || grep -m3 "aborted in command" "$out" >&2
+}
+
+pgbench_run() { # pgbench_run <contender> <script> <round>
+	psql -c "VACUUM ANALYZE core_api.person_locations" -c "VACUUM ANALYZE core_api.people" -c "CHECKPOINT"
+	pgbench_measure pgbench "$1" "$3" -D people="$PG_PEOPLE" -D locations="$LOCATIONS" -f "$2"
 	# one active primary per person, always
 	local primaries
 	primaries=$(psql -At -c "SELECT count(*) FROM (SELECT person_pk FROM core_api.person_locations
@@ -571,25 +581,8 @@ txmix_run() { # txmix_run <contender> <round>
 	use_rules person_locations "$rules"
 	psql -c "CALL bench.txmix_reset($TXMIX_PEOPLE)" \
 		-c "VACUUM ANALYZE core_api.person_locations, core_api.person_media, core_api.people" -c "CHECKPOINT"
-	local out="$WORK/txmix_${contender}_$round.out" rc=0
-	PGOPTIONS="$APP_OPTIONS" pgbench -n -M prepared -c "$PG_CLIENTS" -j 2 -T "$((PGBENCH_SECONDS / PG_ROUNDS))" \
-		-D people="$TXMIX_PEOPLE" -f "$WORK/txmix_save_$contender.pgbench@3" \
-		-f "$WORK/txmix_batch_$contender.pgbench@1" >"$out" 2>&1 || rc=$?
-	local tps failed aborted
-	tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$out")
-	failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$out")
-	aborted=$(grep -c "aborted in command" "$out" || true)
-	if [ -z "$tps" ]; then
-		cat "$out" >&2
-		echo "bench: txmix pgbench $contender failed (exit $rc)" >&2
-		exit 1
-	fi
-	# A client pgbench aborted (an error other than a deadlock or
-	# serialization failure) counts as a failure too: its mutation failed.
-	record txmix_tps "$contender" "$round" "$tps"
-	record txmix_failed "$contender" "$round" "$((${failed:-0} + aborted))"
-	log "txmix $contender round $round: $tps tps, ${failed:-0} failed, $aborted clients aborted"
-	[ "$aborted" -eq 0 ] || grep -m3 "aborted in command" "$out" >&2
+	pgbench_measure txmix "$contender" "$round" -D people="$TXMIX_PEOPLE" \
+		-f "$WORK/txmix_save_$contender.pgbench@3" -f "$WORK/txmix_batch_$contender.pgbench@1"
 	# at most one active primary per person, whatever happened
 	local primaries
 	primaries=$(psql -At -c "SELECT count(*) FROM (SELECT person_pk FROM core_api.person_locations
