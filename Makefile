@@ -71,7 +71,7 @@ isolation-db:
 	  -c 'ALTER DATABASE "$(ISOLATION_DB)" SET timezone_abbreviations = "Default"'
 	'$(bindir)/psql' -X -q -v ON_ERROR_STOP=1 -d '$(ISOLATION_DB)' -f test/fixtures/host_schema.sql >/dev/null
 
-.PHONY: setup demo test bench dist
+.PHONY: setup demo test soak bench dist
 
 # Installs whatever is missing (Debian packages); quiet when all is there.
 setup:
@@ -84,6 +84,12 @@ demo: setup
 test: setup
 	@$(MAKE) --no-print-directory all
 	@bash test/scripts/run_tests.sh
+
+# The long parallel load on the primary rule (several minutes; CI runs it
+# after make test).
+soak: setup
+	@$(MAKE) --no-print-directory all
+	@bash test/scripts/soak.sh
 
 bench: setup
 	@$(MAKE) --no-print-directory all

@@ -133,13 +133,6 @@ Error primary_exists(int32_t person_pk) {
 	             "person_pivots.primary_conflict is 'error'; demote the current primary first, or set it to 'demote'.");
 }
 
-Error primary_serialization(int32_t person_pk) {
-	return Error(ERRCODE_T_R_SERIALIZATION_FAILURE,
-	             format("could not serialize the primary location change of person %d", person_pk),
-	             "A concurrent transaction made another location primary after this transaction's snapshot.",
-	             "Retry the transaction.");
-}
-
 Error host_table_missing(const char *table) {
 	return Error(ERRCODE_UNDEFINED_TABLE, format("required table %s does not exist", table), {},
 	             "Create the application's host schema (core_api.people or core_api.peoples, core_api.media, "

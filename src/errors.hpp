@@ -38,7 +38,6 @@ Error pk_missing(const char *kind, int32_t pk);  // kind: "person", "media", "lo
 Error workspace_mismatch(const char *kind, int32_t person_pk, int32_t person_ws, int32_t target_pk,
                          int32_t target_ws);
 Error primary_exists(int32_t person_pk);
-Error primary_serialization(int32_t person_pk);
 
 // install and adoption (CREATE EXTENSION)
 Error host_table_missing(const char *table);

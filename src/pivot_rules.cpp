@@ -255,11 +255,11 @@ HeapTuple on_delete(StatementState *st, const PivotTable &table, Relation rel, H
 	spi::Statement &stmt = (&table == &person_media) ? soft_delete_media : soft_delete_locations;
 
 	// By ctid: the executor has locked exactly this version (run as a TID
-	// scan, spi::execute_by_tid). person_pk keeps the statement routable to
+	// scan, spi::execute_indexed). person_pk keeps the statement routable to
 	// one shard (docs/scaling.md).
 	Datum args[2] = {PointerGetDatum(&oldrow->t_self), Int32GetDatum(int4_attr(oldrow, desc, st->cols.person_pk))};
 	SPI_connect();
-	spi::execute_by_tid(stmt, args, nullptr);
+	spi::execute_indexed(stmt, args, nullptr);
 	SPI_finish();
 	return nullptr;  // the row stays; the DELETE reports it as not deleted
 }

@@ -36,15 +36,19 @@ uint64 execute(Statement &stmt, const Datum *values, const char *nulls, bool rea
 	return SPI_processed;
 }
 
-uint64 execute_by_tid(Statement &stmt, const Datum *values, const char *nulls) {
+uint64 execute_indexed(Statement &stmt, const Datum *values, const char *nulls, Snapshots snapshots) {
 	// Planning (or replanning, after an invalidation) happens inside the
 	// execution: the setting must hold during it. The nesting level is
 	// popped here, or by (sub)transaction abort after an error.
 	int level = NewGUCNestLevel();
 	set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	uint64 n = execute(stmt, values, nulls, false);
+	SPIPlanPtr plan = plan_for(stmt);
+	int rc = SPI_execute_snapshot(plan, const_cast<Datum *>(values), nulls, snapshots.snapshot, snapshots.crosscheck,
+	                              false, true, 0);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_snapshot failed: %s", SPI_result_code_string(rc));
 	AtEOXact_GUC(true, level);
-	return n;
+	return SPI_processed;
 }
 
 Portal open_cursor(Statement &stmt, const Datum *values, const char *nulls, bool read_only) {

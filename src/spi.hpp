@@ -25,11 +25,22 @@ struct Statement {
 // Executes `stmt` (SPI must be connected). Returns SPI_processed.
 uint64 execute(Statement &stmt, const Datum *values, const char *nulls, bool read_only, long limit = 0);
 
-// Executes `stmt`, whose WHERE names one row by ctid, so that its plan is a
-// TID scan whatever the statistics say: after an ANALYZE of an empty table
-// the planner prices a sequential scan at nothing, and a cached plan that
-// scans the table once per row makes a bulk load quadratic.
-uint64 execute_by_tid(Statement &stmt, const Datum *values, const char *nulls);
+// The snapshots a statement runs with: by default (InvalidSnapshot) SPI's
+// own, a fresh one per statement under READ COMMITTED and the transaction's
+// otherwise. `crosscheck` turns a write of a row that `snapshot` sees but
+// the crosscheck snapshot does not into a serialization failure, as in
+// PostgreSQL's referential-integrity triggers (ri_PerformCheck).
+struct Snapshots {
+	Snapshot snapshot = InvalidSnapshot;
+	Snapshot crosscheck = InvalidSnapshot;
+};
+
+// Executes `stmt` (read-write, triggers fire), whose WHERE looks its rows up
+// by key or ctid, so that its plan uses an index (or a TID scan) whatever
+// the statistics say: after an ANALYZE of an empty table the planner prices
+// a sequential scan at nothing, and a cached plan that scans the table once
+// per row makes a bulk load quadratic.
+uint64 execute_indexed(Statement &stmt, const Datum *values, const char *nulls, Snapshots snapshots = {});
 
 // Opens a cursor on `stmt` (SPI must be connected), for results too large
 // to hold at once: fetch with SPI_cursor_fetch, close with SPI_cursor_close.
