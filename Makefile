@@ -19,7 +19,8 @@ ISOLATION    = primary_promote_promote primary_promote_unlink \
                primary_promote_delete link_same_pair primary_promote_bulk \
                primary_insert_locks tx_link_then_set_primary \
                tx_unlink_relink_primary tx_sync_then_link \
-               tx_link_unchanged_primary tx_batch_and_profile
+               tx_link_unchanged_primary tx_batch_and_profile \
+               primary_isolation_levels
 # The specs' setup blocks call pp_test.reset_host_schema() from
 # test/fixtures/host_schema.sql: pg_isolation_regress uses the database
 # target isolation-db prepares (--use-existing) instead of creating its own.
