@@ -95,19 +95,16 @@ bool sees_active_row(Relation rel, const rules::Columns &cols, Snapshot snapshot
 	return found;
 }
 
-// Locks the pair's active row other than `self_pk`, if there is one, and
-// says whether there is: an INSERT of that pair will then not add a row (it
-// fails on the pair index, or ON CONFLICT decides), and no other transaction
-// can soft-delete the row before it gets there. When that row is the
-// person's current primary, also takes the person lock if it is free
+// Locks the pair's active row other than `self_pk`, if `snap` sees one, and
+// says whether there is one: an INSERT of that pair will then not add a row
+// (it fails on the pair index, or ON CONFLICT decides), and no other
+// transaction can soft-delete the row before it gets there. When that row
+// is the person's current primary, also takes the person lock if it is free
 // (docs/concurrency.md).
-bool lock_active_pair(Relation rel, const rules::Columns &cols, int32 person_pk, int32 location_pk,
-                      int32 self_pk) {
-	spi::Snapshots snap = take_snapshot();
-	if (!sees_active_row(rel, cols, snap.snapshot, Index::pair, person_pk, location_pk, self_pk)) {
-		release_snapshot(snap);
+bool lock_active_pair(Relation rel, const rules::Columns &cols, spi::Snapshots snap, int32 person_pk,
+                      int32 location_pk, int32 self_pk) {
+	if (!sees_active_row(rel, cols, snap.snapshot, Index::pair, person_pk, location_pk, self_pk))
 		return false;
-	}
 	static spi::Statement lock_pair = {
 		"SELECT is_primary FROM core_api.person_locations"
 		" WHERE person_pk OPERATOR(pg_catalog.=) $1 AND location_pk OPERATOR(pg_catalog.=) $2"
@@ -119,21 +116,18 @@ bool lock_active_pair(Relation rel, const rules::Columns &cols, int32 person_pk,
 	bool isnull;
 	bool primary = found && DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
-	release_snapshot(snap);
 	if (primary)
 		try_lock_person(person_pk);
 	return found;
 }
 
-// Demotes the person's active primary other than row `self_pk`, if there is
-// one. The caller holds the person lock. In strict mode finding one is an
-// error, raised after the statement: the error rolls its demotion back.
-void demote_current(Relation rel, const rules::Columns &cols, int32 person_pk, int32 self_pk) {
-	spi::Snapshots snap = take_snapshot();
-	if (!sees_active_row(rel, cols, snap.snapshot, Index::primary, person_pk, 0, self_pk)) {
-		release_snapshot(snap);
-		return;
-	}
+// Demotes the person's active primary other than row `self_pk`, if `snap`
+// sees one; returns how many rows it demoted (0 or 1). The caller holds the
+// person lock.
+uint64 demote_current(Relation rel, const rules::Columns &cols, spi::Snapshots snap, int32 person_pk,
+                      int32 self_pk) {
+	if (!sees_active_row(rel, cols, snap.snapshot, Index::primary, person_pk, 0, self_pk))
+		return 0;
 	static spi::Statement demote = {
 		"UPDATE core_api.person_locations SET is_primary = false"
 		" WHERE person_pk OPERATOR(pg_catalog.=) $1 AND is_primary AND deleted_at IS NULL"
@@ -143,9 +137,7 @@ void demote_current(Relation rel, const rules::Columns &cols, int32 person_pk, i
 	SPI_connect();
 	uint64 demoted = spi::execute_indexed(demote, args, nullptr, snap);
 	SPI_finish();
-	release_snapshot(snap);
-	if (demoted > 0 && settings::primary_conflict() == settings::PrimaryConflict::error)
-		throw errors::primary_exists(person_pk);
+	return demoted;
 }
 
 }  // namespace
@@ -157,31 +149,36 @@ void on_primary_change(Relation rel, const rules::Columns &cols, HeapTuple row, 
 	int32 person_pk = DatumGetInt32(heap_getattr(row, cols.person_pk, desc, &isnull));
 	int32 self_pk = DatumGetInt32(heap_getattr(row, cols.pk, desc, &isnull));
 	int32 location_pk = DatumGetInt32(heap_getattr(row, cols.target_pk, desc, &isnull));
-	switch (event) {
-	case rules::PrimaryEvent::touched:
+	if (event == rules::PrimaryEvent::touched) {
 		// Only changes the current primary: cannot make a second one, so it
 		// never waits for the person lock while it holds this row; it takes
 		// the lock when free, so a later promotion in its transaction does
 		// not queue behind another promoter.
 		try_lock_person(person_pk);
 		return;
-	case rules::PrimaryEvent::inserted:
-		// An INSERT of a pair that already has an active row adds no row
-		// (ON CONFLICT's UPDATE decides), so it takes no person lock; the
-		// pair is looked at again once the lock is held, for a promoter of
-		// the same pair that committed meanwhile.
-		if (lock_active_pair(rel, cols, person_pk, location_pk, self_pk))
-			return;
-		lock_person(person_pk, person_tid);
-		if (lock_active_pair(rel, cols, person_pk, location_pk, self_pk))
-			return;
-		demote_current(rel, cols, person_pk, self_pk);
-		return;
-	case rules::PrimaryEvent::promoted:
-		lock_person(person_pk, person_tid);
-		demote_current(rel, cols, person_pk, self_pk);
-		return;
 	}
+	if (event == rules::PrimaryEvent::inserted) {
+		// An INSERT of a pair that already has an active row adds no row
+		// (ON CONFLICT's UPDATE decides), so it takes no person lock.
+		spi::Snapshots before_lock = take_snapshot();
+		bool existing = lock_active_pair(rel, cols, before_lock, person_pk, location_pk, self_pk);
+		release_snapshot(before_lock);
+		if (existing)
+			return;
+	}
+	lock_person(person_pk, person_tid);
+	// One snapshot after the lock for the rest: what the previous promoters
+	// committed is in it.
+	spi::Snapshots snap = take_snapshot();
+	// An INSERT looks at its pair again, for a promoter of the same pair
+	// that committed while this one waited for the lock.
+	bool existing = event == rules::PrimaryEvent::inserted &&
+	                lock_active_pair(rel, cols, snap, person_pk, location_pk, self_pk);
+	uint64 demoted = existing ? 0 : demote_current(rel, cols, snap, person_pk, self_pk);
+	release_snapshot(snap);
+	// Strict mode: the error rolls the demotion back with the statement.
+	if (demoted > 0 && settings::primary_conflict() == settings::PrimaryConflict::error)
+		throw errors::primary_exists(person_pk);
 }
 
 }  // namespace pp::primary
