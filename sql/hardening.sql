@@ -160,10 +160,13 @@ FROM pg_class c
 WHERE c.relnamespace OPERATOR(pg_catalog.=) 'core_api'::regnamespace AND c.relname::text LIKE 'person\_%'
   AND c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'S']::"char"[])
 ORDER BY c.relname;
+-- nor EXECUTE on any function of schema person_pivots (the API functions
+-- included, from 1.2: grant_application_role gives it)
 SELECT p.oid::regprocedure AS function, has_function_privilege('public', p.oid, 'EXECUTE') AS public_can_execute
 FROM pg_proc p
 WHERE p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['purge_person', 'grant_application_role', 'revoke_application_role',
   'enable_row_security', 'disable_row_security', 'install_tables', 'install_api']::name[])
+   OR p.pronamespace OPERATOR(pg_catalog.=) 'person_pivots'::regnamespace
 ORDER BY p.oid::regprocedure::text;
 -- the grant function: bad input, one per line
 SELECT person_pivots_internal.grant_application_role(NULL);
@@ -275,6 +278,13 @@ SELECT c.oid::regclass AS still_granted FROM pg_class c, aclexplode(c.relacl) a
 WHERE a.grantee = 'pp_hard_app'::regrole;
 SELECT p.oid::regprocedure AS still_executes FROM pg_proc p, aclexplode(p.proacl) a
 WHERE a.grantee = 'pp_hard_app'::regrole;
+-- and it can call no API function any more (PUBLIC has no EXECUTE)
+SELECT count(*) AS still_callable FROM pg_proc p
+WHERE p.pronamespace = 'person_pivots'::regnamespace AND has_function_privilege('pp_hard_app', p.oid, 'EXECUTE');
+SET ROLE pp_hard_app;
+SELECT * FROM person_pivots.person_active_media(:p1);
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
 
 -- clean up: the extension was created while hostile led the path
 SET client_min_messages = warning;
