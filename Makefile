@@ -40,8 +40,8 @@ PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 # setup, demo and test targets install it and re-enter make.
 ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
-# Built and tested on 15 only: the C++ uses 15's APIs (InitMaterializedSRF,
-# MarkGUCPrefixReserved, the 15 table AM and SPI signatures).
+# Built and tested on PostgreSQL 15 only. The APIs it uses exist in later
+# majors too, but no other major is tested, so none is accepted.
 ifneq ($(MAJORVERSION),15)
 $(error person_pivots needs PostgreSQL 15, but $(PG_CONFIG) is $(MAJORVERSION): set PG_CONFIG to a PostgreSQL 15 pg_config)
 endif

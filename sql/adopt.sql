@@ -93,6 +93,8 @@ SELECT count(*) AS member_tables FROM pg_depend
   WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e' AND classid = 'pg_class'::regclass
     AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'person_pivots');
 SELECT count(*) AS api_functions FROM pg_proc WHERE pronamespace = 'person_pivots'::regnamespace;
+-- the application role calls the API functions once granted (PUBLIC has no EXECUTE)
+SELECT person_pivots_internal.grant_application_role('pp_app');
 -- the rules hold on adopted rows
 SET ROLE pp_app;
 DELETE FROM core_api.person_media WHERE person_pk = 1 AND media_pk = 1;
@@ -261,6 +263,7 @@ SELECT shape('core_api.person_media') = :'fresh_media' AS media_like_fresh;
 SELECT shape('core_api.person_locations');
 -- the pk default starts after the existing rows; the new columns start NULL
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA core_api TO pp_app;
+SELECT person_pivots_internal.grant_application_role('pp_app');
 SET ROLE pp_app;
 SELECT pk, created_at = now() AS stamped FROM person_pivots.link_person_media(
   '11111111-0000-0000-0000-000000000003', '22222222-0000-0000-0000-000000000003');

@@ -90,6 +90,33 @@ CREATE OPERATOR hostile.= (LEFTARG = integer, RIGHTARG = integer, FUNCTION = hos
 CREATE OPERATOR hostile.<> (LEFTARG = integer, RIGHTARG = integer, FUNCTION = hostile.int4_ne);
 CREATE OPERATOR hostile.= (LEFTARG = oid, RIGHTARG = oid, FUNCTION = hostile.oid_eq);
 CREATE OPERATOR hostile.= (LEFTARG = name, RIGHTARG = name, FUNCTION = hostile.name_eq);
+-- the operators of the other types the statements compare, join or build:
+-- text (labels are varchar, which uses text's operators; IS DISTINCT FROM
+-- calls =), boolean, tid (ctid), and ||, > and + as the installer uses them
+CREATE FUNCTION hostile.text_eq(text, text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'hostile text = called'; END $$;
+CREATE FUNCTION hostile.text_ne(text, text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'hostile text <> called'; END $$;
+CREATE FUNCTION hostile.text_cat(text, text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'hostile text || called'; END $$;
+CREATE FUNCTION hostile.bool_eq(boolean, boolean) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'hostile boolean = called'; END $$;
+CREATE FUNCTION hostile.bool_ne(boolean, boolean) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'hostile boolean <> called'; END $$;
+CREATE FUNCTION hostile.tid_eq(tid, tid) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'hostile tid = called'; END $$;
+CREATE FUNCTION hostile.int84_gt(bigint, integer) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'hostile bigint > integer called'; END $$;
+CREATE FUNCTION hostile.int4_pl(integer, integer) RETURNS integer LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'hostile integer + called'; END $$;
+CREATE OPERATOR hostile.= (LEFTARG = text, RIGHTARG = text, FUNCTION = hostile.text_eq);
+CREATE OPERATOR hostile.<> (LEFTARG = text, RIGHTARG = text, FUNCTION = hostile.text_ne);
+CREATE OPERATOR hostile.|| (LEFTARG = text, RIGHTARG = text, FUNCTION = hostile.text_cat);
+CREATE OPERATOR hostile.= (LEFTARG = boolean, RIGHTARG = boolean, FUNCTION = hostile.bool_eq);
+CREATE OPERATOR hostile.<> (LEFTARG = boolean, RIGHTARG = boolean, FUNCTION = hostile.bool_ne);
+CREATE OPERATOR hostile.= (LEFTARG = tid, RIGHTARG = tid, FUNCTION = hostile.tid_eq);
+CREATE OPERATOR hostile.> (LEFTARG = bigint, RIGHTARG = integer, FUNCTION = hostile.int84_gt);
+CREATE OPERATOR hostile.+ (LEFTARG = integer, RIGHTARG = integer, FUNCTION = hostile.int4_pl);
 
 -- The hostile schema first, pg_catalog explicitly after it: unqualified
 -- names now resolve to the look-alikes. The traps work:
@@ -97,6 +124,9 @@ SET search_path = hostile, pg_catalog, public;
 SELECT now();
 SELECT 1 = 1;
 SELECT '11111111-0000-0000-0000-000000000001'::uuid = '11111111-0000-0000-0000-000000000001'::uuid;
+SELECT 'a'::varchar(255) IS DISTINCT FROM 'b'::varchar(255);
+SELECT 'a'::text || 'b';
+SELECT true <> false;
 
 -- 2. Every extension script (CREATE EXTENSION 1.0, then the upgrades to
 -- the default version, whose API installer replaces API functions) under
@@ -130,10 +160,13 @@ FROM pg_class c
 WHERE c.relnamespace OPERATOR(pg_catalog.=) 'core_api'::regnamespace AND c.relname::text LIKE 'person\_%'
   AND c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'S']::"char"[])
 ORDER BY c.relname;
+-- nor EXECUTE on any function of schema person_pivots (the API functions
+-- included, from 1.2: grant_application_role gives it)
 SELECT p.oid::regprocedure AS function, has_function_privilege('public', p.oid, 'EXECUTE') AS public_can_execute
 FROM pg_proc p
 WHERE p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['purge_person', 'grant_application_role', 'revoke_application_role',
   'enable_row_security', 'disable_row_security', 'install_tables', 'install_api']::name[])
+   OR p.pronamespace OPERATOR(pg_catalog.=) 'person_pivots'::regnamespace
 ORDER BY p.oid::regprocedure::text;
 -- the grant function: bad input, one per line
 SELECT person_pivots_internal.grant_application_role(NULL);
@@ -146,7 +179,7 @@ SELECT c.oid::regclass AS object, string_agg(a.privilege_type, ', ' ORDER BY a.p
 FROM pg_class c, aclexplode(c.relacl) a
 WHERE a.grantee OPERATOR(pg_catalog.=) 'pp_hard_app'::regrole
 GROUP BY c.oid ORDER BY c.oid::regclass::text;
-SELECT c.oid::regclass AS host_table, string_agg(att.attname::text || ' ' || a.privilege_type, ', ' ORDER BY att.attnum) AS column_privileges
+SELECT c.oid::regclass AS host_table, string_agg(att.attname::text OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) a.privilege_type, ', ' ORDER BY att.attnum) AS column_privileges
 FROM pg_attribute att JOIN pg_class c ON c.oid OPERATOR(pg_catalog.=) att.attrelid, aclexplode(att.attacl) a
 WHERE a.grantee OPERATOR(pg_catalog.=) 'pp_hard_app'::regrole
 GROUP BY c.oid ORDER BY c.oid::regclass::text;
@@ -173,6 +206,8 @@ SELECT person_pk, media_pk FROM person_pivots.person_active_media(:p1, :ws1);
 SELECT location_pk, label, is_primary FROM person_pivots.link_person_location(:p1, :l1, 'Home', true, false, :ws1);
 SELECT location_pk, label, is_primary FROM person_pivots.link_person_location(:p1, :l2, 'Work', true);
 SELECT location_pk, is_primary FROM person_pivots.set_primary_location(:p1, :l1, :ws1);
+-- unchanged label and flags: the upsert's qualified row comparison skips the write
+SELECT location_pk, label, is_primary FROM person_pivots.link_person_location(:p1, :l1, 'Home', true, false, :ws1);
 SELECT location_pk, is_primary FROM person_pivots.person_active_locations(:p1);
 SELECT location_pk FROM person_pivots.primary_location((SELECT p FROM core_api.people p
   WHERE p.pk OPERATOR(pg_catalog.=) 1));
@@ -243,6 +278,13 @@ SELECT c.oid::regclass AS still_granted FROM pg_class c, aclexplode(c.relacl) a
 WHERE a.grantee = 'pp_hard_app'::regrole;
 SELECT p.oid::regprocedure AS still_executes FROM pg_proc p, aclexplode(p.proacl) a
 WHERE a.grantee = 'pp_hard_app'::regrole;
+-- and it can call no API function any more (PUBLIC has no EXECUTE)
+SELECT count(*) AS still_callable FROM pg_proc p
+WHERE p.pronamespace = 'person_pivots'::regnamespace AND has_function_privilege('pp_hard_app', p.oid, 'EXECUTE');
+SET ROLE pp_hard_app;
+SELECT * FROM person_pivots.person_active_media(:p1);
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
 
 -- clean up: the extension was created while hostile led the path
 SET client_min_messages = warning;

@@ -60,10 +60,38 @@ UPDATE core_api.people SET deleted_at = now() WHERE pk = 2;
 SET ROLE pp_app;
 SELECT * FROM person_pivots.link_person_media(:p2, :m1);
 
--- purge_person: not for application roles
+-- purge_person: not for application roles. Without EXECUTE (PUBLIC has
+-- none) PostgreSQL refuses it; granted EXECUTE, directly or through
+-- PUBLIC, an application role is still refused by the function itself
 SELECT person_pivots.purge_person(:p1);
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
+GRANT EXECUTE ON FUNCTION person_pivots.purge_person(uuid) TO pp_app;
+SET ROLE pp_app;
+SELECT person_pivots.purge_person(:p1);
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION person_pivots.purge_person(uuid) FROM pp_app;
+GRANT EXECUTE ON FUNCTION person_pivots.purge_person(uuid) TO PUBLIC;
+SET ROLE pp_app;
+SELECT person_pivots.purge_person(:p1);
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION person_pivots.purge_person(uuid) FROM PUBLIC;
+SELECT count(*) AS person_1_rows_kept FROM core_api.person_media WHERE person_pk = 1;
+-- an erasure role (EXECUTE, no privilege on the pivot tables) may call it
+SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pp_eraser') AS need_eraser \gset
+\if :need_eraser
+CREATE ROLE pp_eraser;
+\endif
+GRANT USAGE ON SCHEMA person_pivots TO pp_eraser;
+GRANT EXECUTE ON FUNCTION person_pivots.purge_person(uuid) TO pp_eraser;
+SET ROLE pp_eraser;
+SELECT person_pivots.purge_person('11111111-0000-0000-0000-000000000004') AS removed_by_eraser;
+RESET ROLE;
+REVOKE ALL ON FUNCTION person_pivots.purge_person(uuid) FROM pp_eraser;
+REVOKE ALL ON SCHEMA person_pivots FROM pp_eraser;
+DROP ROLE pp_eraser;
 -- a maintenance role erases every pivot row of the person, and only theirs
 INSERT INTO core_api.person_locations (person_pk, location_pk, label) VALUES (1, 1, 'Home'), (3, 1, 'Home');
 INSERT INTO core_api.person_media (person_pk, media_pk) VALUES (3, 1);

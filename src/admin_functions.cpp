@@ -117,8 +117,9 @@ PP_FUNCTION(grant_application_role) {
 }
 
 // The reverse of grant_application_role for what belongs to person_pivots.
-// The host schema and tables belong to the application: their privileges
-// stay as they are.
+// PUBLIC has no EXECUTE on the API functions (1.2), so the role cannot
+// call them afterwards. The host schema and tables belong to the
+// application: their privileges stay as they are.
 PP_FUNCTION(revoke_application_role) {
 	const char *role = role_argument(fcinfo);
 	require_pivot_tables();

@@ -48,11 +48,15 @@ spi::Statement &targets_statement(Target kind);
 // The upsert of a location link that link_person_location and the sync
 // writer share (the table aliased "t"): an active pair gets the proposed
 // label and flags, and is not written at all when it already has them.
+// A row comparison with a qualified <> rather than IS DISTINCT FROM, whose
+// = cannot be qualified: the three columns are NOT NULL in both rows (the
+// proposed row's constraints are checked before the conflict), so the two
+// agree.
 #define PP_LOCATION_UPSERT                                                                          \
 	" ON CONFLICT (person_pk, location_pk) WHERE deleted_at IS NULL DO UPDATE"                      \
 	" SET label = EXCLUDED.label, is_primary = EXCLUDED.is_primary, is_legal = EXCLUDED.is_legal" \
 	" WHERE (t.label, t.is_primary, t.is_legal)"                                                    \
-	" IS DISTINCT FROM (EXCLUDED.label, EXCLUDED.is_primary, EXCLUDED.is_legal)"
+	" OPERATOR(pg_catalog.<>) (EXCLUDED.label, EXCLUDED.is_primary, EXCLUDED.is_legal)"
 
 // One (person, target) pair an API call writes, resolved.
 struct Pair {

@@ -28,12 +28,9 @@ void copy(char *dst, size_t size, const char *src) {
 }  // namespace
 
 Datum run_guarded(FunctionCallInfo fcinfo, Datum (*impl)(FunctionCallInfo), const char *name) {
-	ErrorData *pg_error = nullptr;
 	Report report;
 	try {
 		return impl(fcinfo);
-	} catch (const PgError &e) {
-		pg_error = e.data();
 	} catch (const Error &e) {
 		report.sqlstate = e.sqlstate();
 		report.internal = false;
@@ -54,8 +51,6 @@ Datum run_guarded(FunctionCallInfo fcinfo, Datum (*impl)(FunctionCallInfo), cons
 	// pp::Error becomes a Postgres error, and the two errors built in this
 	// file (53200 out of memory, XX000 unexpected exception) must not
 	// allocate a pp::Error: after std::bad_alloc that could throw again.
-	if (pg_error)
-		rethrow_caught(pg_error);
 	if (report.internal)
 		ereport(ERROR, (errcode(report.sqlstate),
 		                errmsg_internal("unexpected C++ exception in %s: %s", name, report.message)));
@@ -63,10 +58,6 @@ Datum run_guarded(FunctionCallInfo fcinfo, Datum (*impl)(FunctionCallInfo), cons
 	                report.detail[0] ? errdetail_internal("%s", report.detail) : 0,
 	                report.hint[0] ? errhint("%s", report.hint) : 0));
 	pg_unreachable();
-}
-
-void rethrow_caught(ErrorData *edata) {
-	ReThrowError(edata);
 }
 
 }  // namespace pp::detail

@@ -218,4 +218,12 @@ Error sync_target_other_workspace(const char *kind, const std::string &target_id
 	             {}, "A pivot links a person and a target of the same workspace.");
 }
 
+Error purge_by_application_role(const char *role, const char *table) {
+	return Error(ERRCODE_INSUFFICIENT_PRIVILEGE,
+	             format("role \"%s\" is an application role of %s and may not call purge_person", role, table),
+	             "An application role writes the pivot tables without owning them; erasure is not for it.",
+	             "Grant EXECUTE on purge_person to a role of its own that has no privileges on the pivot tables, "
+	             "or call it as the tables' owner.");
+}
+
 }  // namespace pp::errors

@@ -55,6 +55,10 @@ Error fired_at_wrong_time(const char *function, const char *level);
 // administration (person_pivots_internal functions; superuser or owner only)
 Error pivot_table_missing(const char *table);
 
+// purge_person called by an application role (it can write a pivot table
+// without owning it), even one granted EXECUTE
+Error purge_by_application_role(const char *role, const char *table);
+
 // sync input (person_pivots.sync_person_*): `subject` says where the value
 // sits, e.g. "element 2 of the media list of person <uuid>"
 Error sync_null(const std::string &subject);

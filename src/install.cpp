@@ -173,8 +173,9 @@ void check_rows(const TableSpec &t, const char *rule, const char *repair, const 
 // "pk 3, pk 7" for the first five rows of the table matching `where`.
 char *offenders_by_pk(const TableSpec &t, const char *where) {
 	return formatf("SELECT pg_catalog.string_agg(pg_catalog.format('pk %%s', o.k), ', ') FROM ("
-	               " SELECT COALESCE(r.pk::text, 'NULL (ctid ' || r.ctid::text || ')') AS k FROM %s r"
-	               " WHERE %s ORDER BY r.pk, r.ctid LIMIT 5) o HAVING pg_catalog.count(*) > 0",
+	               " SELECT COALESCE(r.pk::pg_catalog.text, 'NULL (ctid ' OPERATOR(pg_catalog.||) r.ctid::pg_catalog.text"
+	               " OPERATOR(pg_catalog.||) ')') AS k FROM %s r WHERE %s ORDER BY r.pk, r.ctid LIMIT 5) o"
+	               " HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 0",
 	               t.name, where);
 }
 
@@ -392,7 +393,7 @@ ForeignKeyStatements check_existing_rows(const TableSpec &t, Oid relid, Oid pk_i
 			           offenders_by_pk(t, formatf("r.%s IS NULL", col.name)));
 	if (!OidIsValid(pk_index))
 		check_rows(t, "pk is unique", repair_manual,
-		           offenders_by_pk(t, formatf("r.pk IN (SELECT d.pk FROM %s d GROUP BY d.pk"
+		           offenders_by_pk(t, formatf("r.pk OPERATOR(pg_catalog.=) ANY (SELECT d.pk FROM %s d GROUP BY d.pk"
 		                                      " HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1)",
 		                                      t.name)));
 	const ForeignKeys fks = foreign_keys(t, people);
@@ -411,7 +412,7 @@ void add_pk_sequence_if_missing(const TableSpec &t, Oid relid) {
 	                        relid, get_attnum(relid, "pk"))))
 		return;
 	runf("CREATE SEQUENCE core_api.%s_pk_seq AS integer OWNED BY %s.pk", t.relname, t.name);
-	runf("SELECT pg_catalog.setval('core_api.%s_pk_seq', COALESCE(pg_catalog.max(pk), 0) + 1, false) FROM %s",
+	runf("SELECT pg_catalog.setval('core_api.%s_pk_seq', COALESCE(pg_catalog.max(pk), 0) OPERATOR(pg_catalog.+) 1, false) FROM %s",
 	     t.relname, t.name);
 	runf("ALTER TABLE %s ALTER COLUMN pk SET DEFAULT pg_catalog.nextval('core_api.%s_pk_seq'::pg_catalog.regclass)",
 	     t.name, t.relname);

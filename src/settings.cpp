@@ -27,6 +27,10 @@ PrimaryConflict primary_conflict() {
 
 }  // namespace pp::settings
 
+// primary_conflict is a user setting on purpose (design rule 5: a session
+// may choose strict mode). It only turns the session's own demotions into
+// errors and never weakens the rule: docs/security.md, "The strict-mode
+// setting".
 void _PG_init(void) {
 	DefineCustomEnumVariable(
 		"person_pivots.primary_conflict",

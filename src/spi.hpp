@@ -1,7 +1,9 @@
 // SPI: saved plans for the fixed statements the triggers and functions run,
 // and one-shot statements built at run time (install, administration).
-// Every statement text is schema-qualified down to its operators
-// (OPERATOR(pg_catalog.=)), so no search_path can redirect it.
+// Every statement text is schema-qualified down to its operators, casts
+// and functions (OPERATOR(pg_catalog.=), ::pg_catalog.text,
+// pg_catalog.now()), so no search_path can redirect it: the triggers run
+// under the caller's. test/scripts/t_qualified_sql.sh checks every text.
 //
 // Everything here calls Postgres directly: callers hold only trivially
 // destructible locals (see boundary.hpp). Results are palloc'd in the

@@ -1,6 +1,7 @@
 -- person_pivots 1.1 -> 1.2: the test-only boundary probe leaves the shipped
 -- library, and the API functions change through the installer that every
--- later version uses for that (person_pivots_internal.install_api). Every
+-- later version uses for that (person_pivots_internal.install_api): ROWS 1,
+-- no EXECUTE for PUBLIC, purge_person's comment. Every
 -- name is schema-qualified; the functions pin their search_path.
 
 \echo Use "ALTER EXTENSION person_pivots UPDATE TO '1.2'" to load this file. \quit
@@ -22,6 +23,11 @@ CREATE FUNCTION person_pivots_internal.install_api(declarations text) RETURNS vo
 COMMENT ON FUNCTION person_pivots_internal.install_api(text) IS
   'Runs API declarations (CREATE OR REPLACE FUNCTION, COMMENT ON, ...) for schema person_pivots, keeping its functions non-members with their grants; runs only inside CREATE EXTENSION or ALTER EXTENSION UPDATE';
 REVOKE ALL ON FUNCTION person_pivots_internal.install_api(text) FROM PUBLIC;
+
+-- 1.2: PUBLIC loses EXECUTE on the API functions (below), so taking back
+-- EXECUTE from a role now takes it back for good.
+COMMENT ON FUNCTION person_pivots_internal.revoke_application_role(regrole) IS
+  'Takes back what grant_application_role gave for the pivots: the role''s privileges on the pivot tables and their sequences and EXECUTE on the API functions (PUBLIC has none, so the role can no longer call them); host table privileges stay: the application owns them';
 
 -- 1.2: the functions that return at most one row say so (ROWS 1 instead
 -- of the default 1000), so that the planner costs a Hasura query that
@@ -60,5 +66,15 @@ CREATE OR REPLACE FUNCTION person_pivots.primary_location(person {people})
   RETURNS SETOF core_api.person_locations
   LANGUAGE C STABLE ROWS 1 SET search_path = pg_catalog, pg_temp
   AS '$libdir/person_pivots', 'primary_location';
+
+-- 1.2: EXECUTE on the API functions is no longer PUBLIC's. An application
+-- role gets it from grant_application_role (explicitly, as since 1.1), and
+-- revoke_application_role takes it back for good. Grants to roles stay.
+REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA person_pivots FROM PUBLIC;
+
+-- 1.2: purge_person is for erasure roles and maintenance roles, never for
+-- application roles (it refuses them even when granted EXECUTE).
+COMMENT ON FUNCTION person_pivots.purge_person(uuid) IS
+  'Erasure request: physically removes every pivot row of the person, logs it, returns how many rows went. EXECUTE only for the roles the DBA grants it to; refused to application roles (roles that write the pivot tables without owning them)';
 
 $api$);

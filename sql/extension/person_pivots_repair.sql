@@ -25,6 +25,9 @@
 -- those by hand.
 
 BEGIN;
+-- psql runs this under the caller's search_path: pin it, so that no
+-- operator or function of another schema can stand in for pg_catalog's.
+SET LOCAL search_path = pg_catalog, pg_temp;
 
 DO $repair$
 DECLARE

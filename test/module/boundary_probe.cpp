@@ -1,15 +1,24 @@
 // boundary_probe(mode), of the test module person_pivots_test (never
-// shipped): drives each path of the C++/Postgres boundary so the regression
-// suite (sql/boundary.sql, which declares it) can prove it.
+// shipped): drives each path of the C++/Postgres boundary through the
+// shipped library's PP_FUNCTION entry (pp::detail::run_guarded, linked
+// from person_pivots.so) so the regression suite (sql/boundary.sql, which
+// declares it) can prove it.
 #include "boundary.hpp"
 #include "errors.hpp"
 
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 extern "C" {
 PG_MODULE_MAGIC;
+
+// Empty, and needed: PostgreSQL looks _PG_init up in this module's handle,
+// and dlsym would otherwise find person_pivots.so's (a dependency of this
+// module) and register its settings a second time.
+PGDLLEXPORT void _PG_init(void);
+void _PG_init(void) {}
 }
 
 namespace {
@@ -23,22 +32,24 @@ struct Tracker {
 	Tracker &operator=(const Tracker &) = delete;
 };
 
-// Owns C++ objects while Postgres raises an error underneath: pp::pg turns
-// the longjmp into an exception, the vector is freed, the entry point
-// re-raises the original error (SQLSTATE 22P02 from int4in).
-std::string parse_with_cpp_frames(const char *text) {
+// A real allocation failure under C++ objects: reserving 2^60 bytes makes
+// operator new fail (std::bad_alloc), which unwinds the tracker and the
+// strings on the way to the entry point.
+size_t allocate_too_much() {
 	Tracker tracker;
 	std::vector<std::string> owned{"destructors", "must", "run"};
-	int32 value = pp::pg([&] { return DatumGetInt32(DirectFunctionCall1(int4in, CStringGetDatum(text))); });
-	return owned.front() + " " + std::to_string(value);
+	std::vector<char> huge;
+	huge.reserve(size_t{1} << 60);
+	return huge.capacity() + owned.size();
 }
 
-// Throws a C++ exception from inside pp::pg, i.e. inside its PG_TRY block:
-// it must leave only after PG_END_TRY, or Postgres' error stack would point
-// at a dead frame and the next ereport would jump into it.
-void throw_inside_pg() {
+// A C++ exception thrown from under C++ objects.
+[[noreturn]] void throw_under_objects(const char *mode) {
 	Tracker tracker;
-	pp::pg([] { throw pp::errors::invalid_argument("mode", "pg-throw", "The probe threw inside pp::pg on purpose."); });
+	std::vector<std::string> owned{"destructors", "must", "run"};
+	if (strcmp(mode, "cpp") == 0)
+		throw pp::errors::invalid_argument("mode", mode, "The probe raised a pp::Error on purpose.");
+	throw std::runtime_error("probe: std::runtime_error on purpose");
 }
 
 }  // namespace
@@ -46,18 +57,15 @@ void throw_inside_pg() {
 PP_FUNCTION(boundary_probe) {
 	const char *mode = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	if (strcmp(mode, "live") == 0)
-		PG_RETURN_TEXT_P(cstring_to_text(std::to_string(live_trackers).c_str()));
-	if (strcmp(mode, "cpp") == 0)
-		throw pp::errors::invalid_argument("mode", mode, "The probe raised a pp::Error on purpose.");
-	if (strcmp(mode, "std") == 0)
-		throw std::runtime_error("probe: std::runtime_error on purpose");
+		PG_RETURN_TEXT_P(cstring_to_text(psprintf("%d", live_trackers)));
+	if (strcmp(mode, "cpp") == 0 || strcmp(mode, "std") == 0)
+		throw_under_objects(mode);
 	if (strcmp(mode, "alloc") == 0)
-		throw std::bad_alloc();
+		PG_RETURN_TEXT_P(cstring_to_text(psprintf("%zu", allocate_too_much())));
+	// A Postgres error inside the entry point: it longjmps through
+	// run_guarded unchanged (22P02 from int4in). This frame holds only
+	// trivially destructible locals, as every shipped caller of Postgres.
 	if (strcmp(mode, "pg") == 0)
-		parse_with_cpp_frames("not a number");
-	if (strcmp(mode, "pg-throw") == 0)
-		throw_inside_pg();
-	if (strcmp(mode, "pg-ok") == 0)
-		PG_RETURN_TEXT_P(cstring_to_text(parse_with_cpp_frames("42").c_str()));
+		DirectFunctionCall1(int4in, CStringGetDatum("not a number"));
 	PG_RETURN_TEXT_P(cstring_to_text("ok"));
 }

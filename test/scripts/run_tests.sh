@@ -5,6 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source test/scripts/cluster.sh
+source test/scripts/unit_counts.sh
 
 passed=0
 failed=0
@@ -21,13 +22,11 @@ make --no-print-directory -s -C test/module install >/dev/null || { echo "make i
 
 # C++ unit tests (no server needed)
 if cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >build.log 2>&1 && cmake --build build -j2 >>build.log 2>&1; then
-	ctest --test-dir build --output-on-failure >build/ctest.log 2>&1
-	unit_pass=$(grep -Eo '[0-9]+ tests passed|[0-9]+% tests passed' build/ctest.log | head -1)
-	total=$(grep -Eo 'out of [0-9]+' build/ctest.log | grep -Eo '[0-9]+' | tail -1)
-	bad=$(grep -Eo '[0-9]+ tests failed' build/ctest.log | grep -Eo '^[0-9]+' || echo 0)
-	total=${total:-0}
-	count $((total - bad)) "$bad" "C++ unit tests"
-	[ "$bad" -eq 0 ] || cat build/ctest.log
+	ctest_status=0
+	ctest --test-dir build --output-on-failure >build/ctest.log 2>&1 || ctest_status=$?
+	read -r unit_passed unit_failed unit_label < <(unit_counts build/ctest.log "$ctest_status")
+	count "$unit_passed" "$unit_failed" "$unit_label"
+	[ "$unit_failed" -eq 0 ] || cat build/ctest.log
 else
 	cat build.log
 	count 0 1 "C++ unit tests (build)"
