@@ -2,7 +2,8 @@
 # make deb: the Debian package postgresql-15-person-pivots_<version>_<arch>.deb,
 # built by dpkg-buildpackage (debian/: postgresql-common's pgxs sequence)
 # from a copy of the tracked files in a temporary directory, so the checkout
-# stays clean; the .deb is copied to the top directory. Uncommitted edits of
+# stays clean; the .deb is copied to <outdir> (default: the top directory).
+# Usage: build_deb.sh [outdir]. Uncommitted edits of
 # tracked files are in the copy: it is the working tree, not HEAD.
 # The build runs the regression tests and isolation specs against the
 # staged package (dh_pgxs_test); DEB_BUILD_OPTIONS=nocheck skips them
@@ -10,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+outdir=$(realpath "${1:-.}")
 version=$(sed -n "s/^default_version = '\(.*\)'/\1/p" person_pivots.control)
 tmp=$(mktemp -d /tmp/pp_deb.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -27,5 +29,5 @@ if ! (cd "$src" && dpkg-buildpackage -us -uc -b) >"$tmp/build.log" 2>&1; then
 fi
 grep -E "^(### |test |ok |not ok |.* tests passed|.* tests failed)" "$tmp/build.log" || true
 deb=$(cd "$tmp" && ls postgresql-*-person-pivots_"${version}"_*.deb)
-cp "$tmp/$deb" .
-echo "built ./$deb"
+cp "$tmp/$deb" "$outdir/"
+echo "built $outdir/$deb"
