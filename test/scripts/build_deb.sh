@@ -11,6 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+git rev-parse --git-dir >/dev/null 2>&1 ||
+	{ echo "make deb: needs a git checkout (it packages the tracked files)" >&2; exit 1; }
 outdir=$(realpath "${1:-.}")
 version=$(sed -n "s/^default_version = '\(.*\)'/\1/p" person_pivots.control)
 tmp=$(mktemp -d /tmp/pp_deb.XXXXXX)
