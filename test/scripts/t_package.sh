@@ -30,10 +30,12 @@ db=pp_package_$$
 work=$(mktemp -d /tmp/pp_package.XXXXXX)
 chmod 755 "$work"
 
+installed() { dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -qx "install ok installed"; }
+
 # Whatever happens: no package left, the checkout's build installed again.
 restore() {
 	dropdb --if-exists "$db" >/dev/null 2>&1 || true
-	if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "installed"; then
+	if installed; then
 		apt-get -o DPkg::Lock::Timeout=600 purge -y -qq "$pkg" >/dev/null 2>&1 || true
 	fi
 	make --no-print-directory -s install >/dev/null || echo "FAIL: make install after the package test"
@@ -107,7 +109,7 @@ fi
 dropdb "$db"
 
 apt-get -o DPkg::Lock::Timeout=600 purge -y -qq "$pkg" >"$work/apt.log" 2>&1 || { cat "$work/apt.log"; fail "apt purge $pkg"; }
-check "$pkg is no longer installed" test -z "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep installed || true)"
+check "$pkg is no longer installed" test "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" != "install ok installed"
 left=$(while read -r f; do [ ! -f "$f" ] || echo "$f"; done <"$work/owned")
 check "none of the package's files is left" test -z "$left"
 check "no person_pivots file left in $libdir or $extdir" test -z "$(our_files)"
