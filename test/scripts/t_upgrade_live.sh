@@ -45,6 +45,8 @@ wait_run() {
 	fi
 }
 
+# Built now, so that installing it in the middle of the load is quick.
+make --no-print-directory -s all >/dev/null || fail "make failed"
 write_scripts
 total=0
 for from in 1.0 1.1; do
