@@ -71,3 +71,38 @@ fail() {
 	echo "FAIL: $*"
 	exit 1
 }
+
+# amcheck_pivots <db>: the physical integrity of both pivot tables, checked
+# with contrib's amcheck (created in <db> if missing):
+# bt_index_parent_check(index, heapallindexed => true) on every index of
+# core_api.person_media and core_api.person_locations, and verify_heapam on
+# both tables. Prints one line; returns non-zero with every finding (an
+# error of bt_index_parent_check, an index it cannot check, a row of
+# verify_heapam) when anything is wrong. Every load test ends with
+# `amcheck_pivots "$db" || fail "amcheck: ..."`. Needs a superuser.
+amcheck_pivots() {
+	local db=$1 out indexes findings
+	if ! out=$(psql -X -q -At -F ' ' -v ON_ERROR_STOP=1 -d "$db" 2>&1 <<'SQL'
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS amcheck;
+SELECT 'index', i.indexrelid::regclass, bt_index_parent_check(i.indexrelid, heapallindexed => true)
+  FROM pg_index i
+ WHERE i.indrelid IN ('core_api.person_media'::regclass, 'core_api.person_locations'::regclass)
+ ORDER BY 2;
+SELECT 'finding', t.rel, h.blkno, h.offnum, h.attnum, h.msg
+  FROM (VALUES ('core_api.person_media'::regclass), ('core_api.person_locations'::regclass)) t(rel),
+       verify_heapam(t.rel, check_toast => true) h;
+SQL
+	); then
+		echo "amcheck $db: $out"
+		return 1
+	fi
+	indexes=$(grep -c '^index ' <<<"$out" || true)
+	findings=$(grep -c '^finding ' <<<"$out" || true)
+	if [ "$findings" -ne 0 ] || [ "$indexes" -lt 2 ]; then
+		echo "amcheck $db: $indexes indexes checked, $findings findings of verify_heapam:"
+		grep '^finding ' <<<"$out" | sed -n '1,20p'
+		return 1
+	fi
+	echo "amcheck $db: $indexes indexes (bt_index_parent_check, heapallindexed) and 2 tables (verify_heapam): 0 findings"
+}

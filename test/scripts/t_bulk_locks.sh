@@ -107,6 +107,8 @@ echo "active rows: $rows; people with more than one active primary: $doubles;" \
 [ "$primaries" = "$expected_primaries" ] || fail "$primaries active primaries instead of $expected_primaries"
 [ "$last_won" = "$twice" ] || fail "the last primary of statement 2 won for $last_won of $twice people"
 
+amcheck_pivots "$db" || fail "amcheck found problems after the load"
+
 # The naive alternative: one transaction-level advisory lock per person.
 start=$(date +%s%N)
 naive="$(q 2>&1 <<'SQL'

@@ -156,5 +156,6 @@ echo "active links: $active (of 100)"
 [ "$people_with_one" = "20" ] || fail "only $people_with_one of 20 people have an active primary"
 [ "$active" = "100" ] || fail "$active active links instead of 100"
 
+amcheck_pivots "$db" || fail "amcheck found problems after the load"
 echo "ok ($mix): $load_processed transactions, then storms of $storm_processed statements on one person;" \
 	"0 failed, no error or deadlock, one primary per person"

@@ -27,7 +27,9 @@
 # one; the server log is $PP_SERVER_LOG (cluster.sh).
 # Optional: PP_MIX_SECONDS (default 10), PP_MIX_CLIENTS (default 8);
 # PP_MIX_SCRIPTS, the scripts to run (default "save batch plain"; a subset
-# tells which writers a failure needs).
+# tells which writers a failure needs); PP_MIX_VERSION, the extension
+# version to install (default: default_version).
+# Sourced (t_upgrade_live.sh), it defines the functions and runs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source test/scripts/cluster.sh
@@ -51,6 +53,16 @@ q() { psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"; }
 setup_data() {
 	createdb "$db"
 	q -f test/fixtures/host_schema.sql >/dev/null
+	# An older version, installed from its scripts (t_upgrade_live.sh), with
+	# the fixture's grants on the tables it creates.
+	[ -z "${PP_MIX_VERSION:-}" ] || q >/dev/null <<SQL
+SET client_min_messages = warning;
+DROP EXTENSION person_pivots CASCADE;
+DROP TABLE core_api.person_media, core_api.person_locations;
+CREATE EXTENSION person_pivots VERSION '$PP_MIX_VERSION';
+GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON core_api.person_media, core_api.person_locations TO pp_app;
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA core_api TO pp_app;
+SQL
 	q -v people="$people" >/dev/null <<'SQL'
 CREATE SCHEMA pp_mix;
 GRANT USAGE ON SCHEMA pp_mix TO pp_app;
@@ -199,10 +211,11 @@ SQL
 }
 
 # -- the run --------------------------------------------------------------------
-# Runs the mix as the application role; reads only what the server log
-# gained meanwhile. Sets processed and tps.
+# run_mix [name]: runs the mix as the application role for $seconds with
+# $clients clients; reads only what the server log gained meanwhile. Sets
+# processed and tps; leaves $work/<name>.out (default name: pgbench).
 run_mix() {
-	local status=0 log_offset failed script
+	local name=${1:-pgbench} status=0 log_offset failed script
 	local -A weight=([save]=6 [batch]=2 [plain]=2)
 	local args=()
 	for script in $scripts; do
@@ -211,31 +224,31 @@ run_mix() {
 	done
 	log_offset=$(stat -c %s "$log")
 	PGOPTIONS="-c role=pp_app" pgbench -n -M prepared -c "$clients" -j 2 -T "$seconds" "${args[@]}" "$db" \
-		>"$work/pgbench.out" 2>&1 || status=$?
-	tail -c +"$((log_offset + 1))" "$log" >"$work/server.log"
-	cat "$work/pgbench.out"
-	processed=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$work/pgbench.out")
-	failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$work/pgbench.out")
-	tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$work/pgbench.out")
+		>"$work/$name.out" 2>&1 || status=$?
+	tail -c +"$((log_offset + 1))" "$log" >"$work/$name.log"
+	cat "$work/$name.out"
+	processed=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$work/$name.out")
+	failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$work/$name.out")
+	tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$work/$name.out")
 	# A deadlock and any other error: the server log says what and where.
 	# (sed -n, not head: head would end grep with SIGPIPE, fatal under pipefail)
-	if grep -q "deadlock detected" "$work/server.log"; then
+	if grep -q "deadlock detected" "$work/$name.log"; then
 		echo "-- server log, deadlocks (first 3):"
-		grep -A12 "ERROR:  deadlock detected" "$work/server.log" | sed -n '1,60p'
-		echo "-- deadlocks in the server log: $(grep -c "ERROR:  deadlock detected" "$work/server.log")"
+		grep -A12 "ERROR:  deadlock detected" "$work/$name.log" | sed -n '1,60p'
+		echo "-- deadlocks in the server log: $(grep -c "ERROR:  deadlock detected" "$work/$name.log")"
 	fi
-	if grep -q "ERROR:" "$work/server.log"; then
+	if grep -q "ERROR:" "$work/$name.log"; then
 		echo "-- server log, errors by message:"
-		grep "ERROR:" "$work/server.log" | sed 's/^.*ERROR: *//; s/[0-9][0-9]*/N/g' | sort | uniq -c | sort -rn |
+		grep "ERROR:" "$work/$name.log" | sed 's/^.*ERROR: *//; s/[0-9][0-9]*/N/g' | sort | uniq -c | sort -rn |
 			sed -n '1,20p'
 	fi
-	grep -q "aborted" "$work/pgbench.out" &&
-		fail "pgbench aborted a client: $(grep -m1 "aborted" "$work/pgbench.out")"
+	grep -q "aborted" "$work/$name.out" &&
+		fail "pgbench aborted a client: $(grep -m1 "aborted" "$work/$name.out")"
 	[ "$status" -eq 0 ] || fail "pgbench exited with status $status"
 	[ -n "$processed" ] && [ "$processed" -gt 0 ] || fail "pgbench processed no transaction"
 	[ "$failed" = "0" ] || fail "number of failed transactions: ${failed:-unknown} (of $processed processed)"
-	grep -q "deadlock detected" "$work/server.log" && fail "the server log shows a deadlock"
-	grep -q "ERROR:" "$work/server.log" && fail "the server logged errors during the load"
+	grep -q "deadlock detected" "$work/$name.log" && fail "the server log shows a deadlock"
+	grep -q "ERROR:" "$work/$name.log" && fail "the server logged errors during the load"
 	return 0
 }
 
@@ -256,8 +269,10 @@ check_invariants() {
 	[ "$media" = "0" ] || fail "$media (person, media) pairs have more than one active row"
 }
 
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 setup_data
 write_scripts
 run_mix
 check_invariants
+amcheck_pivots "$db" || fail "amcheck found problems after the load"
 echo "tx mix: $processed transactions, $tps tps, 0 failed"
