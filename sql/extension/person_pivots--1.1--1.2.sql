@@ -77,4 +77,33 @@ REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA person_pivots FROM PUBLIC;
 COMMENT ON FUNCTION person_pivots.purge_person(uuid) IS
   'Erasure request: physically removes every pivot row of the person, logs it, returns how many rows went. EXECUTE only for the roles the DBA grants it to; refused to application roles (roles that write the pivot tables without owning them)';
 
+-- A database of 1.0, or one whose application roles never ran
+-- grant_application_role, has roles that call the API functions through
+-- PUBLIC: each role that writes a pivot table (INSERT or UPDATE granted,
+-- not its owner) keeps calling them, explicitly now, so an update under
+-- live traffic fails no call (USAGE on the schema stays PUBLIC's).
+-- purge_person stays the DBA's to grant. Inside install_api, so that the
+-- grants stay ordinary grants that pg_dump writes, not initial privileges
+-- of the extension.
+DO $grant$
+DECLARE
+  writer record;
+BEGIN
+  FOR writer IN
+    SELECT DISTINCT a.grantee::pg_catalog.regrole AS role
+      FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+     WHERE c.oid OPERATOR(pg_catalog.=) ANY (ARRAY[pg_catalog.to_regclass('core_api.person_media'),
+                                                   pg_catalog.to_regclass('core_api.person_locations')]::pg_catalog.oid[])
+       AND a.privilege_type OPERATOR(pg_catalog.=) ANY (ARRAY['INSERT', 'UPDATE'])
+       AND a.grantee OPERATOR(pg_catalog.<>) 0::pg_catalog.oid
+       AND a.grantee OPERATOR(pg_catalog.<>) c.relowner
+  LOOP
+    EXECUTE pg_catalog.format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA person_pivots TO %s', writer.role);
+    EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION person_pivots.purge_person(pg_catalog.uuid) FROM %s',
+                              writer.role);
+  END LOOP;
+END
+$grant$;
+
 $api$);
+
