@@ -5,6 +5,7 @@
 #include "api_common.hpp"
 #include "boundary.hpp"
 #include "errors.hpp"
+#include "host_contract.hpp"
 #include "spi.hpp"
 
 using pp::api::Target;
@@ -72,6 +73,9 @@ PP_FUNCTION(primary_location) {
 	pp::api::begin_rows(fcinfo);
 	if (PG_ARGISNULL(0))
 		return (Datum)0;  // a NULL person (outer join, LATERAL) has no primary
+	// The row's pk is read as integer only if people.pk is one now (the
+	// check also locks the table for the transaction).
+	pp::contract::current(pp::contract::uses(pp::contract::people));
 	HeapTupleHeader person = PG_GETARG_HEAPTUPLEHEADER(0);
 	bool isnull;
 	Datum pk = GetAttributeByName(person, "pk", &isnull);
