@@ -13,7 +13,7 @@ EXTRA_CLEAN  = test/module/*.o test/module/*.so
 REGRESS      = install boundary media_writers media_rules media_functions \
                locations_writers locations_primary locations_functions \
                sync_functions scope hardening trackability adopt bulk_lookups \
-               trigger_plans
+               trigger_plans host_contract
 REGRESS_OPTS = --dbname=contrib_regression
 ISOLATION    = primary_promote_promote primary_promote_unlink \
                primary_promote_delete link_same_pair primary_promote_bulk \

@@ -140,46 +140,37 @@ Error primary_serialization(int32_t person_pk) {
 	             "Retry the transaction.");
 }
 
-namespace {
-
-constexpr const char *host_contract_hint_tail =
-	" person_pivots checks this at CREATE EXTENSION and ALTER EXTENSION UPDATE, and again at the first call after"
-	" any change to a host table (README, \"Host tables\").";
-
-}  // namespace
-
 Error host_table_missing(const char *table) {
 	return Error(ERRCODE_UNDEFINED_TABLE, format("required table %s does not exist", table), {},
-	             format("Create the application's host schema (core_api.people or core_api.peoples, core_api.media, "
-	                    "core_api.locations, core_api.workspaces) before CREATE EXTENSION person_pivots; a host "
-	                    "table renamed since must get its name back.%s",
-	                    host_contract_hint_tail));
+	             "Create the application's host schema (core_api.people or core_api.peoples, core_api.media, "
+	             "core_api.locations, core_api.workspaces) before CREATE EXTENSION person_pivots.");
 }
 
 Error host_column_missing(const char *table, const char *column) {
 	return Error(ERRCODE_UNDEFINED_COLUMN, format("required column %s.%s does not exist", table, column), {},
-	             format("See the host table requirements in the person_pivots README.%s", host_contract_hint_tail));
+	             "See the host table requirements in the person_pivots README.");
 }
 
+// The host contract is checked at install and again at the first call after
+// any change to a host table (docs/design.md, The host contract): the same
+// errors, in a fresh backend or a pooled one.
 Error host_column_type(const char *table, const char *column, const char *found, const char *required) {
 	return Error(ERRCODE_DATATYPE_MISMATCH,
-	             format("host column %s.%s is %s, but person_pivots requires %s", table, column, found, required),
-	             "The pivot columns are integer: a key or workspace of another type is never read as one.",
-	             format("Give the column the required type (a bigint key is not supported).%s",
-	                    host_contract_hint_tail));
+	             format("host column %s.%s is %s, but person_pivots requires %s", table, column, found, required), {},
+	             "Give the column the required type: person_pivots never reads a value as another type, and its "
+	             "pivot columns are integer (a bigint key is not supported).");
 }
 
 Error host_primary_key_missing(const char *table, const char *column) {
 	return Error(ERRCODE_INVALID_COLUMN_REFERENCE,
 	             format("host table %s has no primary key on %s alone", table, column), {},
-	             format("Add PRIMARY KEY (%s) to %s.%s", column, table, host_contract_hint_tail));
+	             format("Add PRIMARY KEY (%s) to %s: person_pivots looks rows up by it.", column, table));
 }
 
 Error host_unique_missing(const char *table, const char *column) {
-	return Error(ERRCODE_INVALID_COLUMN_REFERENCE,
-	             format("host column %s.%s has no unique index", table, column),
-	             "An id names one row only if a unique index on that column alone, without predicate, says so.",
-	             format("Create a unique index on %s (%s).%s", table, column, host_contract_hint_tail));
+	return Error(ERRCODE_INVALID_COLUMN_REFERENCE, format("host column %s.%s has no unique index", table, column), {},
+	             format("Create a unique index on %s (%s), without predicate: an id must name one row.", table,
+	                    column));
 }
 
 Error pivot_shape(const char *table, const char *column, const char *expected) {
