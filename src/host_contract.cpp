@@ -108,6 +108,22 @@ uint32 name_hash(const char *relname, Oid nsp) {
 	return GetSysCacheHashValue2(RELNAMENSP, CStringGetDatum(relname), ObjectIdGetDatum(nsp));
 }
 
+// The oid of core_api.<relname> (or InvalidOid), locked with AccessShareLock
+// when `lock`: the lock takes in pending invalidations, so the name is
+// looked up again until it names the oid locked (RangeVarGetRelid's loop,
+// without its privilege check: the caller's own statements check those).
+Oid relid_locked(const char *relname, bool lock) {
+	for (;;) {
+		Oid relid = get_relname_relid(relname, state.nsp);
+		if (!lock || !OidIsValid(relid))
+			return relid;
+		LockRelationOid(relid, AccessShareLock);
+		if (get_relname_relid(relname, state.nsp) == relid)
+			return relid;
+		UnlockRelationOid(relid, AccessShareLock);
+	}
+}
+
 // Finds the tables by name; with `lock`, takes AccessShareLock on those of
 // `used` (RangeVarGetRelid's loop: the oid locked is the name's, even if a
 // rename commits meanwhile).
@@ -125,15 +141,7 @@ void locate(int used) {
 		for (const char *relname : names) {
 			if (!relname || OidIsValid(t.relid))
 				continue;
-			RangeVar rv = {};
-			rv.type = T_RangeVar;
-			rv.schemaname = const_cast<char *>("core_api");
-			rv.relname = const_cast<char *>(relname);
-			rv.inh = true;
-			rv.relpersistence = RELPERSISTENCE_PERMANENT;
-			rv.location = -1;
-			t.relid = RangeVarGetRelidExtended(&rv, lock ? AccessShareLock : NoLock, RVR_MISSING_OK, nullptr,
-			                                   nullptr);
+			t.relid = relid_locked(relname, lock);
 			if (OidIsValid(t.relid)) {
 				t.name = relname == s.relname ? s.name : s.alt_name;
 				if (lock)
