@@ -53,6 +53,21 @@ struct Breach {
 	const char *required;  // column_type: the types allowed
 };
 
+// Who holds a lock: a lock taken in a subtransaction that aborts is gone
+// (a plpgsql EXCEPTION block around a call), so the subtransaction counts.
+struct Holder {
+	LocalTransactionId lxid;
+	SubTransactionId subxid;
+};
+
+bool held_now(const Holder &h) {
+	return h.lxid == MyProc->lxid && h.subxid == GetCurrentSubTransactionId();
+}
+
+Holder now_holder() {
+	return {MyProc->lxid, GetCurrentSubTransactionId()};
+}
+
 // Per-backend state. located: relids (and the names' catcache hashes) are
 // known; verified: the contract holds for them.
 struct State {
@@ -61,7 +76,7 @@ struct State {
 	bool absent;  // located, and no people table (restore mode)
 	Oid nsp;
 	Host host;
-	LocalTransactionId locked[ntables];  // the transaction that holds this table's AccessShareLock
+	Holder locked[ntables];  // the (sub)transaction that took this table's AccessShareLock
 	uint32 name_hash[ntables + 1];       // RELNAMENSP hashes of every watched name
 };
 
@@ -136,7 +151,7 @@ void locate(int used) {
 		t = {InvalidOid, s.name, InvalidAttrNumber, InvalidAttrNumber, InvalidAttrNumber, InvalidAttrNumber};
 		if (!OidIsValid(state.nsp))
 			continue;
-		bool lock = (used & uses(static_cast<TableId>(i))) && state.locked[i] != MyProc->lxid;
+		bool lock = (used & uses(static_cast<TableId>(i))) && !held_now(state.locked[i]);
 		const char *names[2] = {s.relname, s.alt};
 		for (const char *relname : names) {
 			if (!relname || OidIsValid(t.relid))
@@ -145,7 +160,7 @@ void locate(int used) {
 			if (OidIsValid(t.relid)) {
 				t.name = relname == s.relname ? s.name : s.alt_name;
 				if (lock)
-					state.locked[i] = MyProc->lxid;
+					state.locked[i] = now_holder();
 			}
 		}
 	}
@@ -297,16 +312,16 @@ const Host *current_or_absent(int used) {
 		// in pending invalidations, which may drop the state.
 		if (state.verified)
 			for (int i = 0; i < ntables; i++)
-				if ((used & uses(static_cast<TableId>(i))) && state.locked[i] != MyProc->lxid &&
+				if ((used & uses(static_cast<TableId>(i))) && !held_now(state.locked[i]) &&
 				    OidIsValid(state.host.tables[i].relid)) {
 					LockRelationOid(state.host.tables[i].relid, AccessShareLock);
-					state.locked[i] = MyProc->lxid;
+					state.locked[i] = now_holder();
 				}
 		if (state.verified)
 			return state.absent ? nullptr : &state.host;
 		uint64 before = generation_counter;
-		for (LocalTransactionId &l : state.locked)
-			l = InvalidLocalTransactionId;  // the relids may be others now: lock by name again
+		for (Holder &h : state.locked)
+			h = {InvalidLocalTransactionId, InvalidSubTransactionId};  // the relids may be others now: lock by name again
 		locate(used);
 		verify_located();
 		// An invalidation taken in while locking a later table may concern
