@@ -119,6 +119,15 @@ void relname_callback(Datum, int, uint32 hash) {
 		}
 }
 
+// core_api itself renamed, dropped or created: no pg_class row changes.
+void namespace_callback(Datum, int, uint32 hash) {
+	if (!state.located)
+		return;
+	if (hash == 0 || !OidIsValid(state.nsp) ||
+	    hash == GetSysCacheHashValue1(NAMESPACEOID, ObjectIdGetDatum(state.nsp)))
+		invalidate();
+}
+
 uint32 name_hash(const char *relname, Oid nsp) {
 	return GetSysCacheHashValue2(RELNAMENSP, CStringGetDatum(relname), ObjectIdGetDatum(nsp));
 }
@@ -268,16 +277,16 @@ Breach inspect(Relation rel, const Spec &s, Table &t) {
 }
 
 // Verifies every located table (the locks taken by locate, or none at
-// install: the DBA's own session). A missing people table is left to the
-// caller (restore mode); any other missing table is a breach.
+// install: the DBA's own session). Without a people table there is nothing
+// to verify (restore mode; current() reports it missing); any other missing
+// table is a breach.
 void verify_located() {
+	if (state.absent)
+		return;  // restore mode for the triggers; current() reports the people table missing
 	for (int i = 0; i < ntables; i++) {
 		Table &t = state.host.tables[i];
-		if (!OidIsValid(t.relid)) {
-			if (i == people && state.absent)
-				continue;
+		if (!OidIsValid(t.relid))
 			throw errors::host_table_missing(specs[i].name);
-		}
 		Relation rel = relation_open(t.relid, AccessShareLock);
 		Breach breach = inspect(rel, specs[i], t);
 		relation_close(rel, AccessShareLock);
@@ -291,6 +300,7 @@ void verify_located() {
 void register_callbacks() {
 	CacheRegisterRelcacheCallback(relcache_callback, (Datum)0);
 	CacheRegisterSyscacheCallback(RELNAMENSP, relname_callback, (Datum)0);
+	CacheRegisterSyscacheCallback(NAMESPACEOID, namespace_callback, (Datum)0);
 }
 
 uint64 generation() {

@@ -8,7 +8,7 @@
 # and workspace_pk; media 32, 33 soft-deleted, media 41 moved to workspace
 # 2), then each change that breaks the contract (a key retyped to bigint
 # with a person beyond int4, an id's unique index dropped, an id column
-# renamed, a workspace_pk retyped, a host table renamed), each reverted
+# renamed, a workspace_pk retyped, a host table or the schema renamed), each reverted
 # before the next. Fails if the pooled backend answers anything differently
 # or is not the same backend throughout.
 #
@@ -163,6 +163,10 @@ migrate "ALTER TABLE core_api.media ALTER COLUMN workspace_pk TYPE integer;"
 migrate "ALTER TABLE core_api.media RENAME TO media_renamed;"
 all_calls "media renamed"
 migrate "ALTER TABLE core_api.media_renamed RENAME TO media;"
+
+migrate "ALTER SCHEMA core_api RENAME TO core_api_moved;"
+all_calls "schema core_api renamed"
+migrate "ALTER SCHEMA core_api_moved RENAME TO core_api;"
 
 migrate "ALTER TABLE core_api.people RENAME TO peoples;"
 all_calls "people renamed peoples (the older name, served)"
