@@ -164,6 +164,7 @@ migrate "ALTER TABLE core_api.media RENAME TO media_renamed;"
 all_calls "media renamed"
 migrate "ALTER TABLE core_api.media_renamed RENAME TO media;"
 
+compare "media back" "SELECT person_pk, media_pk FROM person_pivots.link_person_media('$p11', '$(m 5)');"
 migrate "ALTER SCHEMA core_api RENAME TO core_api_moved;"
 all_calls "schema core_api renamed"
 migrate "ALTER SCHEMA core_api_moved RENAME TO core_api;"
