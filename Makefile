@@ -18,7 +18,7 @@ EXTRA_CLEAN  = test/module/*.o test/module/*.so
 REGRESS      = install boundary media_writers media_rules media_functions \
                locations_writers locations_primary locations_functions \
                sync_functions scope hardening trackability adopt bulk_lookups \
-               trigger_plans
+               trigger_plans host_contract
 REGRESS_OPTS = --dbname=contrib_regression
 # boundary needs the test-only module, which make test installs (test/module);
 # the package's installcheck runs without it (debian/tests/installcheck).

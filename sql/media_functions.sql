@@ -121,3 +121,16 @@ DROP FUNCTION core_api.escalate();
 SELECT person_pivots.purge_person('11111111-0000-0000-0000-000000000003') AS removed_as_owner;
 ALTER TABLE core_api.person_media OWNER TO CURRENT_USER;
 REVOKE ALL ON SCHEMA core_api FROM pp_table_owner;
+-- A STABLE read sees the database in one state, its caller's snapshot: a
+-- person soft-deleted earlier in the same statement (by a volatile
+-- function) is still the active person whose rows the read returns. Before
+-- issue 17 the person lookup took a fresh snapshot and the row read did
+-- not: the call mixed two states and answered no rows.
+BEGIN;
+INSERT INTO core_api.people (person_id, workspace_pk) VALUES ('11111111-0000-0000-0000-000000000099', 1);
+SELECT count(*) AS linked FROM person_pivots.link_person_media('11111111-0000-0000-0000-000000000099', '22222222-0000-0000-0000-000000000003');
+CREATE FUNCTION pg_temp.soft_delete_person_99() RETURNS integer LANGUAGE sql VOLATILE AS $$
+  UPDATE core_api.people SET deleted_at = now() WHERE person_id = '11111111-0000-0000-0000-000000000099' RETURNING 1 $$;
+SELECT pg_temp.soft_delete_person_99() AS deleted,
+  (SELECT count(*) FROM person_pivots.person_active_media('11111111-0000-0000-0000-000000000099')) AS rows_of_one_snapshot;
+ROLLBACK;

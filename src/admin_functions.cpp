@@ -176,7 +176,8 @@ PP_FUNCTION(disable_row_security) {
 // or NULL when the session is unscoped.
 PP_FUNCTION(scope_workspace_pk) {
 	SPI_connect();
-	pp::api::Scope scope = pp::api::setting_scope();
+	// STABLE: the workspace lookup reads the caller's snapshot.
+	pp::tenant::Scope scope = pp::tenant::setting_scope(true);
 	SPI_finish();
 	if (!scope.scoped)
 		PG_RETURN_NULL();

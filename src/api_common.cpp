@@ -1,119 +1,29 @@
 // Shared plumbing of the API functions.
 #include "api_common.hpp"
 #include "errors.hpp"
-#include "host.hpp"
+#include "host_contract.hpp"
 #include "person_lock.hpp"
 #include "spi.hpp"
 
 extern "C" {
-#include "common/jsonapi.h"
-#include "mb/pg_wchar.h"
 #include "utils/array.h"
-#include "utils/syscache.h"
-#include "catalog/pg_proc.h"
 }
-
-#include <cctype>
-#include <string>
 
 namespace pp::api {
 
 namespace {
 
-Scope resolve_workspace(Datum id) {
-	static spi::Statement workspace = {
-		"SELECT pk FROM core_api.workspaces WHERE workspace_id OPERATOR(pg_catalog.=) $1", 1, {UUIDOID}, nullptr,
-		InvalidOid};
-	Datum args[1] = {id};
-	if (spi::execute(workspace, args, nullptr, false, 1) == 0)
-		throw errors::workspace_not_found(uuid_text(id).text);
-	bool isnull;
-	return {true, DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))};
-}
-
-// Whether `text` is one JSON object. Uses the non-throwing JSON parser, so
-// a malformed hasura.user is our 22023 and not json_in's 22P02.
-bool is_json_object(const char *text) {
-	size_t len = strlen(text);
-	JsonLexContext *lex = makeJsonLexContextCstringLen(const_cast<char *>(text), static_cast<int>(len),
-	                                                   GetDatabaseEncoding(), false);
-	if (pg_parse_json(lex, &nullSemAction) != JSON_SUCCESS)
-		return false;
-	const char *first = text;
-	while (*first == ' ' || *first == '\t' || *first == '\n' || *first == '\r')
-		first++;
-	return *first == '{';
-}
-
-bool is_uuid_text(const char *text) {
-	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-	if (strlen(text) != sizeof shape - 1)
-		return false;
-	for (size_t i = 0; i < sizeof shape - 1; i++)
-		if (shape[i] == '-' ? text[i] != '-' : !isxdigit(static_cast<unsigned char>(text[i])))
-			return false;
-	return true;
-}
-
-// The scope a Hasura session (json) grants; `source` names it in errors.
-// Fails closed (docs/design.md, Tenant scope): not an object, a workspace
-// id that is not a uuid, or a role other than admin without a workspace is
-// error 22023.
-Scope session_scope(Datum session, const char *source) {
-	static spi::Statement fields = {
-		"SELECT pg_catalog.json_typeof($1), pg_catalog.json_typeof($1 OPERATOR(pg_catalog.->) 'x-hasura-workspace-id'),"
-		" $1 OPERATOR(pg_catalog.->>) 'x-hasura-workspace-id', $1 OPERATOR(pg_catalog.->>) 'x-hasura-role'",
-		1, {JSONOID}, nullptr, InvalidOid};
-	Datum args[1] = {session};
-	spi::execute(fields, args, nullptr, true, 1);
-	HeapTuple row = SPI_tuptable->vals[0];
-	TupleDesc desc = SPI_tuptable->tupdesc;
-	char *type = SPI_getvalue(row, desc, 1);
-	if (!type || strcmp(type, "object") != 0)
-		throw errors::session_not_object(source, type ? type : "null");
-	char *id_type = SPI_getvalue(row, desc, 2);
-	if (id_type && strcmp(id_type, "null") != 0) {
-		char *id = SPI_getvalue(row, desc, 3);
-		if (strcmp(id_type, "string") != 0 || !is_uuid_text(id))
-			throw errors::session_workspace_invalid(source, id ? id : "");
-		return resolve_workspace(DirectFunctionCall1(uuid_in, CStringGetDatum(id)));
-	}
-	char *role = SPI_getvalue(row, desc, 4);
-	if (role && strcmp(role, "admin") == 0)
-		return {false, 0};  // Hasura's admin role, no workspace: every workspace
-	throw errors::session_without_workspace(source, role ? role : "");
-}
-
-// Makes the session argument the function's hasura.user for the rest of
-// the call, so the row-level security policies (which cannot see the
-// argument) and any trigger see the scope the function acts in. The value
-// is saved at the GUC nesting level of the function's own SET clause, which
-// fmgr undoes when the call returns or fails; a declaration without one
-// would leak it to the rest of the transaction, so that is refused.
-void publish_session(FunctionCallInfo fcinfo, Datum session) {
-	HeapTuple proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
-	if (!HeapTupleIsValid(proc))
-		elog(ERROR, "cache lookup failed for function %u", fcinfo->flinfo->fn_oid);
-	bool no_set_clause;
-	SysCacheGetAttr(PROCOID, proc, Anum_pg_proc_proconfig, &no_set_clause);
-	ReleaseSysCache(proc);
-	if (no_set_clause)
-		elog(ERROR, "function %s must be declared with SET search_path to take a session argument",
-		     get_func_name(fcinfo->flinfo->fn_oid));
-	char *session_text = text_to_cstring(DatumGetTextPP(session));
-	set_config_option("hasura.user", session_text, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-}
-
-int32 single_pk(spi::Statement &stmt, Datum id, const Scope &scope) {
-	Datum args[2] = {id, Int32GetDatum(scope.workspace_pk)};
-	char nulls[3] = {' ', scope.scoped ? ' ' : 'n', '\0'};
-	if (spi::execute(stmt, args, nulls, false, 1) == 0)
-		return -1;
-	bool isnull;
-	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+contract::TableId target_table(Target kind) {
+	return kind == Target::media ? contract::media : contract::locations;
 }
 
 }  // namespace
+
+int32 host_int4(uint64 row, int column, const char *table, const char *name, bool *isnull) {
+	contract::require_int4(SPI_gettypeid(SPI_tuptable->tupdesc, column), table, name);
+	Datum d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column, isnull);
+	return *isnull ? 0 : DatumGetInt32(d);
+}
 
 Datum required_arg(FunctionCallInfo fcinfo, int argno, const char *name) {
 	if (PG_ARGISNULL(argno))
@@ -127,75 +37,18 @@ sync::UuidText uuid_text(Datum uuid) {
 	return sync::uuid_text(id);
 }
 
-namespace {
-
-// The last session judged in this transaction, and its scope: Hasura passes
-// the same session to every root field of a request, so each call after
-// the first skips the two lookups. Kept for one transaction only; a
-// session that fails is never kept.
-struct LastSession {
-	LocalTransactionId lxid;
-	bool from_setting;
-	size_t len;
-	char text[1024];
-	Scope scope;
-};
-LastSession last_session = {InvalidLocalTransactionId, false, 0, {}, {false, 0}};
-
-bool is_last_session(bool from_setting, const char *text, size_t len) {
-	return last_session.lxid == MyProc->lxid && last_session.from_setting == from_setting &&
-	       last_session.len == len && memcmp(last_session.text, text, len) == 0;
-}
-
-Scope remember_session(bool from_setting, const char *text, size_t len, Scope scope) {
-	if (len <= sizeof last_session.text) {
-		last_session.lxid = MyProc->lxid;
-		last_session.from_setting = from_setting;
-		last_session.len = len;
-		memcpy(last_session.text, text, len);
-		last_session.scope = scope;
-	}
-	return scope;
-}
-
-}  // namespace
-
-Scope scope_of(FunctionCallInfo fcinfo, int session_argno) {
-	// The session argument, when given, is judged alone (and published for
-	// the row-level security policies); else hasura.user; neither means a
-	// trusted SQL caller.
-	if (PG_ARGISNULL(session_argno))
-		return setting_scope();
-	Datum session = PG_GETARG_DATUM(session_argno);
-	text *session_text = DatumGetTextPP(session);
-	const char *bytes = VARDATA_ANY(session_text);
-	size_t len = VARSIZE_ANY_EXHDR(session_text);
-	Scope scope = is_last_session(false, bytes, len)
-	                  ? last_session.scope
-	                  : remember_session(false, bytes, len, session_scope(session, "hasura_session"));
-	publish_session(fcinfo, session);
-	return scope;
-}
-
-Scope setting_scope() {
-	const char *user = GetConfigOption("hasura.user", true, false);
-	if (!user || !*user)
-		return {false, 0};  // never set, or reset to '' after a SET LOCAL
-	size_t len = strlen(user);
-	if (is_last_session(true, user, len))
-		return last_session.scope;
-	if (!is_json_object(user))
-		throw errors::session_not_object("hasura.user", std::string("\"") + user + "\"");
-	return remember_session(true, user, len,
-	                        session_scope(DirectFunctionCall1(json_in, CStringGetDatum(user)), "hasura.user"));
-}
-
-int32 find_person(Datum person_id, const Scope &scope) {
+int32 find_person(Datum person_id, const Scope &scope, bool read_only) {
 	static spi::Statement person = {
 		"SELECT pk FROM {people} WHERE person_id OPERATOR(pg_catalog.=) $1 AND deleted_at IS NULL"
 		" AND ($2 IS NULL OR workspace_pk OPERATOR(pg_catalog.=) $2)",
 		2, {UUIDOID, INT4OID}, nullptr, InvalidOid};
-	return single_pk(person, person_id, scope);
+	const contract::Host &host = contract::current(contract::uses(contract::people));
+	Datum args[2] = {person_id, Int32GetDatum(scope.workspace_pk)};
+	char nulls[3] = {' ', scope.scoped ? ' ' : 'n', '\0'};
+	if (spi::execute(person, args, nulls, read_only, 1) == 0)
+		return -1;
+	bool isnull;
+	return host_int4(0, 1, host[contract::people].name, "pk", &isnull);
 }
 
 int32 resolve_person(Datum person_id, const Scope &scope) {
@@ -207,18 +60,21 @@ int32 resolve_person(Datum person_id, const Scope &scope) {
 
 struct TargetsSql {
 	char text[512];
+	uint64 generation;  // of the host contract the text was built under
 	spi::Statement stmt;
 };
 
 spi::Statement &targets_statement(Target kind) {
 	static TargetsSql media, locations;
 	TargetsSql &t = kind == Target::media ? media : locations;
-	if (!t.text[0]) {
+	const contract::Table &host = contract::current(contract::uses(target_table(kind)))[target_table(kind)];
+	// Built again after any change to the table (a migration that adds
+	// deleted_at or workspace_pk): the saved plan follows (spi.hpp).
+	if (t.generation != contract::generation()) {
 		const char *table = kind == Target::media ? "media" : "locations";
 		const char *id = kind == Target::media ? "media_id" : "location_id";
-		Oid relid = host::core_api_relid(table);
-		bool has_deleted = OidIsValid(relid) && get_attnum(relid, "deleted_at") != InvalidAttrNumber;
-		bool has_ws = OidIsValid(relid) && get_attnum(relid, "workspace_pk") != InvalidAttrNumber;
+		bool has_deleted = host.deleted_at != InvalidAttrNumber;
+		bool has_ws = host.workspace_pk != InvalidAttrNumber;
 		// LATERAL ... LIMIT 1: one index probe per id, whatever plan = ANY would get
 		snprintf(t.text, sizeof t.text,
 		         "SELECT u.id, t.pk, t.workspace_pk FROM pg_catalog.unnest($1) AS u (id),"
@@ -227,7 +83,11 @@ spi::Statement &targets_statement(Target kind) {
 		         has_ws ? "workspace_pk" : "NULL::pg_catalog.int4", table, id,
 		         has_deleted ? " AND deleted_at IS NULL" : "",
 		         has_ws ? " AND ($2 IS NULL OR workspace_pk OPERATOR(pg_catalog.=) $2)" : " AND ($2 IS NULL OR true)");
-		t.stmt = {t.text, 2, {UUIDARRAYOID, INT4OID}, nullptr, InvalidOid};
+		t.stmt.text = t.text;
+		t.stmt.nargs = 2;
+		t.stmt.argtypes[0] = UUIDARRAYOID;
+		t.stmt.argtypes[1] = INT4OID;
+		t.generation = contract::generation();
 	}
 	return t.stmt;
 }
@@ -239,13 +99,15 @@ int32 resolve_target(Target kind, Datum target_id, const Scope &scope) {
 	if (spi::execute(targets_statement(kind), args, nulls, false, 1) == 0)
 		throw errors::target_not_found(kind == Target::media ? "media" : "location", uuid_text(target_id).text);
 	bool isnull;
-	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	return host_int4(0, 2, kind == Target::media ? "core_api.media" : "core_api.locations", "pk", &isnull);
 }
 
 Pair lock_pair(FunctionCallInfo fcinfo, Target kind, int session_argno) {
 	Datum person_id = required_arg(fcinfo, 0, "person_id");
 	Datum target_id = required_arg(fcinfo, 1, kind == Target::media ? "media_id" : "location_id");
-	Scope scope = scope_of(fcinfo, session_argno);
+	// The host tables this call reads, locked and checked before anything else.
+	contract::current(contract::uses(contract::people) | contract::uses(target_table(kind)));
+	Scope scope = tenant::scope_of(fcinfo, session_argno);
 	int32 person_pk = resolve_person(person_id, scope);
 	int32 target_pk = resolve_target(kind, target_id, scope);
 	lock_person(person_pk);
@@ -301,8 +163,11 @@ Datum unlink_pair(FunctionCallInfo fcinfo, Target kind) {
 Datum person_rows(FunctionCallInfo fcinfo, spi::Statement &rows) {
 	Datum person_id = required_arg(fcinfo, 0, "person_id");
 	return spi_rows(fcinfo, [&] {
+		// One snapshot for the whole call (a STABLE function): every lookup
+		// is read-only, so it reads the caller's snapshot.
+		contract::current(contract::uses(contract::people));
 		// an unknown person reads as no rows: -1 matches none
-		Datum args[1] = {Int32GetDatum(find_person(person_id, scope_of(fcinfo, 1)))};
+		Datum args[1] = {Int32GetDatum(find_person(person_id, tenant::scope_of(fcinfo, 1, true), true))};
 		spi::execute(rows, args, nullptr, true);
 	});
 }

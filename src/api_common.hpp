@@ -1,5 +1,5 @@
-// What every API function (schema person_pivots) needs: arguments, the
-// caller's workspace scope, uuid -> pk resolution, and returning rows.
+// What every API function (schema person_pivots) needs: arguments, uuid ->
+// pk resolution in a tenant scope (tenant_scope.hpp), and returning rows.
 // These helpers call Postgres directly: call them from frames holding only
 // trivially destructible locals, with SPI connected.
 #pragma once
@@ -7,21 +7,11 @@
 #include "pg.hpp"
 #include "spi.hpp"
 #include "sync_diff.hpp"
+#include "tenant_scope.hpp"
 
 namespace pp::api {
 
-// The workspace the caller acts for. From hasura_session's
-// x-hasura-workspace-id, else from the hasura.user setting Hasura sets in
-// mutation transactions; neither present means a trusted SQL caller.
-struct Scope {
-	bool scoped;
-	int32 workspace_pk;
-};
-
-Scope scope_of(FunctionCallInfo fcinfo, int session_argno);
-// The scope of the hasura.user setting alone (no session argument): what
-// the row-level security policies use.
-Scope setting_scope();
+using tenant::Scope;
 
 // A required argument; NULL is error 22004 naming the argument.
 Datum required_arg(FunctionCallInfo fcinfo, int argno, const char *name);
@@ -31,8 +21,9 @@ Datum required_arg(FunctionCallInfo fcinfo, int argno, const char *name);
 // between them.
 sync::UuidText uuid_text(Datum uuid);
 
-// pk of the person (active, in scope), or -1.
-int32 find_person(Datum person_id, const Scope &scope);
+// pk of the person (active, in scope), or -1. read_only: for STABLE
+// callers (the caller's snapshot).
+int32 find_person(Datum person_id, const Scope &scope, bool read_only = false);
 // Same, but a missing or out-of-scope person is error 23503.
 int32 resolve_person(Datum person_id, const Scope &scope);
 
@@ -42,7 +33,8 @@ int32 resolve_target(Target kind, Datum target_id, const Scope &scope);
 
 // The targets (not soft-deleted, in scope $2) of the uuid[] $1: one row
 // (uuid, pk, workspace_pk or NULL) per id found, one index probe each.
-// Built from the columns the host table has.
+// Built from the columns the host table has now: locks the table, checks
+// its contract, and rebuilds the text after any change to it.
 spi::Statement &targets_statement(Target kind);
 
 // The upsert of a location link that link_person_location and the sync
@@ -79,6 +71,10 @@ Datum unlink_pair(FunctionCallInfo fcinfo, Target kind);
 // (argument 1) resolve the person; `rows` ($1 = person pk) is returned.
 // An unknown or out-of-scope person has no rows.
 Datum person_rows(FunctionCallInfo fcinfo, spi::Statement &rows);
+
+// The int4 value of column `column` of the last SPI result's row `row`: a
+// key read from a host table, refused (42804) unless it is an integer.
+int32 host_int4(uint64 row, int column, const char *table, const char *name, bool *isnull);
 
 // Starts a materialized set result; call before SPI_connect.
 void begin_rows(FunctionCallInfo fcinfo);

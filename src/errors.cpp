@@ -144,6 +144,28 @@ Error host_column_missing(const char *table, const char *column) {
 	             "See the host table requirements in the person_pivots README.");
 }
 
+// The host contract is checked at install and again at the first call after
+// any change to a host table (docs/design.md, The host contract): the same
+// errors, in a fresh backend or a pooled one.
+Error host_column_type(const char *table, const char *column, const char *found, const char *required) {
+	return Error(ERRCODE_DATATYPE_MISMATCH,
+	             format("host column %s.%s is %s, but person_pivots requires %s", table, column, found, required), {},
+	             "Give the column the required type: person_pivots never reads a value as another type, and its "
+	             "pivot columns are integer (a bigint key is not supported).");
+}
+
+Error host_primary_key_missing(const char *table, const char *column) {
+	return Error(ERRCODE_INVALID_COLUMN_REFERENCE,
+	             format("host table %s has no primary key on %s alone", table, column), {},
+	             format("Add PRIMARY KEY (%s) to %s: person_pivots looks rows up by it.", column, table));
+}
+
+Error host_unique_missing(const char *table, const char *column) {
+	return Error(ERRCODE_INVALID_COLUMN_REFERENCE, format("host column %s.%s has no unique index", table, column), {},
+	             format("Create a unique index on %s (%s), without predicate: an id must name one row.", table,
+	                    column));
+}
+
 Error pivot_shape(const char *table, const char *column, const char *expected) {
 	return Error(ERRCODE_DATATYPE_MISMATCH, format("cannot adopt %s: column %s must be %s", table, column, expected),
 	             {}, "Alter the existing table to the documented shape, then run CREATE EXTENSION again.");

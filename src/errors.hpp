@@ -42,6 +42,10 @@ Error primary_exists(int32_t person_pk);
 // install and adoption (CREATE EXTENSION)
 Error host_table_missing(const char *table);
 Error host_column_missing(const char *table, const char *column);
+// the host contract, at install and after any change to a host table
+Error host_column_type(const char *table, const char *column, const char *found, const char *required);
+Error host_primary_key_missing(const char *table, const char *column);
+Error host_unique_missing(const char *table, const char *column);
 Error pivot_shape(const char *table, const char *column, const char *expected);
 Error pivot_rows_break_rule(const char *table, const char *rule, const std::string &offenders,
                             const char *repair);

@@ -1,5 +1,6 @@
 // Host schema lookups shared by triggers, functions and the installer.
 #include "host.hpp"
+#include "host_contract.hpp"
 
 extern "C" {
 #include "access/skey.h"
@@ -16,13 +17,14 @@ Oid core_api_relid(const char *name) {
 	return OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
 }
 
+// Both follow renames and new tables through the contract's invalidation
+// callbacks (host_contract.cpp), without a catalog lookup per call.
 Oid people_relid() {
-	Oid relid = core_api_relid("people");
-	return OidIsValid(relid) ? relid : core_api_relid("peoples");
+	return contract::people_relid();
 }
 
 const char *people_name() {
-	return OidIsValid(core_api_relid("people")) ? "core_api.people" : "core_api.peoples";
+	return contract::people_name();
 }
 
 const char *with_people_table(const char *text) {
@@ -52,6 +54,21 @@ Entity fetch_by_pk_with(Oid relid, AttrNumber workspace_attnum, int32 pk, Snapsh
 	if (!OidIsValid(index_oid))
 		elog(ERROR, "table \"%s\" has no primary key", RelationGetRelationName(rel));
 	Relation index = index_open(index_oid, AccessShareLock);
+	// The key and the workspace are read as integer only if they are: a
+	// migration may have retyped them since the contract was last checked
+	// (this transaction now holds the table, so they stay as read here).
+	Oid key_type = TupleDescAttr(RelationGetDescr(index), 0)->atttypid;
+	Oid ws_type = workspace_attnum != InvalidAttrNumber
+	                  ? TupleDescAttr(RelationGetDescr(rel), workspace_attnum - 1)->atttypid
+	                  : INT4OID;
+	if (getBaseType(key_type) != INT4OID || getBaseType(ws_type) != INT4OID) {
+		const char *table = psprintf("core_api.%s", RelationGetRelationName(rel));
+		bool key_wrong = getBaseType(key_type) != INT4OID;
+		const char *column = key_wrong ? pstrdup(NameStr(TupleDescAttr(RelationGetDescr(index), 0)->attname)) : "workspace_pk";
+		index_close(index, NoLock);
+		table_close(rel, NoLock);
+		contract::require_int4(key_wrong ? key_type : ws_type, table, column);
+	}
 
 	ScanKeyData key;
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(pk));

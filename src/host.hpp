@@ -7,7 +7,8 @@
 namespace pp::host {
 
 // The people table: core_api.people, else core_api.peoples (older
-// databases). InvalidOid when neither exists.
+// databases). InvalidOid when neither exists. Both follow renames through
+// the host contract's invalidation callbacks (host_contract.hpp).
 Oid people_relid();
 // "core_api.people" or "core_api.peoples", quoted for SQL.
 const char *people_name();
@@ -30,7 +31,9 @@ struct Entity {
 // SnapshotSelf: sees committed rows and this transaction's own, including
 // rows inserted earlier by the current command (a writable CTE that
 // creates the person and links it in one statement); a miss is checked
-// again with a fresh MVCC snapshot (see host.cpp).
+// again with a fresh MVCC snapshot (see host.cpp). A key or workspace
+// column that is not an integer (a migration retyped it) is error 42804,
+// never a truncated read.
 Entity fetch_by_pk(Oid relid, AttrNumber workspace_attnum, int32 pk);
 
 // Owner of a relation.

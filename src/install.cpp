@@ -13,6 +13,7 @@
 #include "boundary.hpp"
 #include "errors.hpp"
 #include "host.hpp"
+#include "host_contract.hpp"
 #include "spi.hpp"
 
 extern "C" {
@@ -38,14 +39,6 @@ using pp::spi::first_value;
 using pp::spi::formatf;
 using pp::spi::run;
 using pp::spi::runf;
-
-void require_columns(const char *table, Oid relid, std::initializer_list<const char *> columns) {
-	if (!OidIsValid(relid))
-		throw pp::errors::host_table_missing(table);
-	for (const char *column : columns)
-		if (get_attnum(relid, column) == InvalidAttrNumber)
-			throw pp::errors::host_column_missing(table, column);
-}
 
 bool attnotnull(Oid relid, AttrNumber attnum) {
 	HeapTuple tuple = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
@@ -548,10 +541,9 @@ PP_FUNCTION(install_tables) {
 		PG_RETURN_VOID();
 	}
 	const char *people_name = pp::host::people_name();
-	require_columns("core_api.people", people, {"pk", "person_id", "workspace_pk", "deleted_at"});
-	require_columns("core_api.media", pp::host::core_api_relid("media"), {"pk", "media_id"});
-	require_columns("core_api.locations", pp::host::core_api_relid("locations"), {"pk", "location_id"});
-	require_columns("core_api.workspaces", pp::host::core_api_relid("workspaces"), {"pk", "workspace_id"});
+	// The whole host contract (tables, keys and their types, ids and their
+	// unique indexes, optional columns), before anything is created.
+	pp::contract::verify();
 
 	SPI_connect();
 	install_table(person_media_spec, people_name);
@@ -572,6 +564,9 @@ PP_FUNCTION(install_api) {
 		                                           "CREATE EXTENSION or ALTER EXTENSION person_pivots UPDATE");
 	if (!OidIsValid(pp::host::people_relid()) && row_security_off())
 		PG_RETURN_VOID();
+	// Every update script calls this: ALTER EXTENSION UPDATE refuses a host
+	// that breaks the contract, as CREATE EXTENSION does.
+	pp::contract::verify();
 	SPI_connect();
 	declare_api(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	SPI_finish();

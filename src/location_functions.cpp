@@ -5,7 +5,12 @@
 #include "api_common.hpp"
 #include "boundary.hpp"
 #include "errors.hpp"
+#include "host_contract.hpp"
 #include "spi.hpp"
+
+extern "C" {
+#include "utils/typcache.h"
+}
 
 using pp::api::Target;
 
@@ -72,7 +77,17 @@ PP_FUNCTION(primary_location) {
 	pp::api::begin_rows(fcinfo);
 	if (PG_ARGISNULL(0))
 		return (Datum)0;  // a NULL person (outer join, LATERAL) has no primary
+	// The row's pk is read as integer only if people.pk is one now (the
+	// check also locks the table for the transaction).
+	pp::contract::current(pp::contract::uses(pp::contract::people));
 	HeapTupleHeader person = PG_GETARG_HEAPTUPLEHEADER(0);
+	TupleDesc desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(person), HeapTupleHeaderGetTypMod(person));
+	Oid pk_type = InvalidOid;
+	for (int i = 0; i < desc->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped && strcmp(NameStr(TupleDescAttr(desc, i)->attname), "pk") == 0)
+			pk_type = TupleDescAttr(desc, i)->atttypid;
+	ReleaseTupleDesc(desc);
+	pp::contract::require_int4(pk_type, pp::contract::people_name(), "pk");
 	bool isnull;
 	Datum pk = GetAttributeByName(person, "pk", &isnull);
 	if (isnull)

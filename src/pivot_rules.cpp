@@ -7,6 +7,7 @@
 #include "entity_cache.hpp"
 #include "errors.hpp"
 #include "host.hpp"
+#include "host_contract.hpp"
 #include "spi.hpp"
 
 extern "C" {
@@ -44,11 +45,6 @@ AttrNumber column(TupleDesc desc, const char *name, bool required) {
 	return InvalidAttrNumber;
 }
 
-AttrNumber optional_attnum(Oid relid, const char *name) {
-	AttrNumber n = OidIsValid(relid) ? get_attnum(relid, name) : InvalidAttrNumber;
-	return n == InvalidAttrNumber ? InvalidAttrNumber : n;
-}
-
 StatementState *statement_state(FunctionCallInfo fcinfo, Relation rel, const PivotTable &table) {
 	auto *state = static_cast<StatementState *>(fcinfo->flinfo->fn_extra);
 	Oid user = GetUserId();
@@ -71,10 +67,16 @@ StatementState *statement_state(FunctionCallInfo fcinfo, Relation rel, const Piv
 	state->cols.updated_at = column(desc, "updated_at", table.has_updated_at);
 	state->cols.deleted_at = column(desc, "deleted_at", true);
 	state->cols.is_primary = column(desc, "is_primary", false);
-	state->people = host::people_relid();
-	state->target = host::core_api_relid(table.target_table);
-	state->people_workspace = optional_attnum(state->people, "workspace_pk");
-	state->target_workspace = optional_attnum(state->target, "workspace_pk");
+	// The host as verified now (host_contract.hpp): locked for the
+	// transaction, re-checked after any migration; none in restore mode.
+	contract::TableId target = &table == &person_media ? contract::media : contract::locations;
+	if (const contract::Host *host = contract::current_or_absent(contract::uses(contract::people) |
+	                                                              contract::uses(target))) {
+		state->people = (*host)[contract::people].relid;
+		state->target = (*host)[target].relid;
+		state->people_workspace = (*host)[contract::people].workspace_pk;
+		state->target_workspace = (*host)[target].workspace_pk;
+	}
 	fcinfo->flinfo->fn_extra = state;
 	return state;
 }

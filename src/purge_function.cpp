@@ -4,6 +4,7 @@
 #include "boundary.hpp"
 #include "errors.hpp"
 #include "host.hpp"
+#include "host_contract.hpp"
 #include "person_lock.hpp"
 #include "spi.hpp"
 
@@ -47,12 +48,13 @@ PP_FUNCTION(purge_person) {
 		InvalidOid};
 	Datum person_id = PG_GETARG_DATUM(0);
 	refuse_application_role();
+	const char *people = pp::contract::current(pp::contract::uses(pp::contract::people))[pp::contract::people].name;
 	SPI_connect();
 	Datum args[1] = {person_id};
 	if (pp::spi::execute(person, args, nullptr, false, 1) == 0)
 		throw pp::errors::person_not_found(pp::api::uuid_text(person_id).text);
 	bool isnull;
-	args[0] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	args[0] = Int32GetDatum(pp::api::host_int4(0, 1, people, "pk", &isnull));
 	pp::lock_person(DatumGetInt32(args[0]));  // as every API writer: the person before its rows
 	// As each table's owner, restricted: the owner is what lets the triggers
 	// remove rows, and the tables' own triggers must never run with the

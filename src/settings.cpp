@@ -1,4 +1,5 @@
 // _PG_init: the module's settings.
+#include "host_contract.hpp"
 #include "pg.hpp"
 #include "settings.hpp"
 
@@ -40,4 +41,6 @@ void _PG_init(void) {
 		&primary_conflict_setting, static_cast<int>(pp::settings::PrimaryConflict::demote),
 		primary_conflict_options, PGC_USERSET, 0, nullptr, nullptr, nullptr);
 	MarkGUCPrefixReserved("person_pivots");
+	// Whatever a backend derives from the host tables follows their changes.
+	pp::contract::register_callbacks();
 }

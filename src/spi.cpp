@@ -1,14 +1,15 @@
 // Saved-plan execution for fixed statements; one-shot statements.
 #include "spi.hpp"
 #include "host.hpp"
+#include "host_contract.hpp"
 
 namespace pp::spi {
 
 namespace {
 
 SPIPlanPtr plan_for(Statement &stmt) {
-	Oid people = host::people_relid();
-	if (stmt.plan && stmt.people == people)
+	uint64 generation = contract::generation();
+	if (stmt.plan && stmt.generation == generation)
 		return stmt.plan;
 	if (stmt.plan)
 		SPI_freeplan(stmt.plan);
@@ -23,7 +24,9 @@ SPIPlanPtr plan_for(Statement &stmt) {
 		elog(ERROR, "SPI_prepare failed for \"%s\": %s", text, SPI_result_code_string(SPI_result));
 	SPI_keepplan(plan);
 	stmt.plan = plan;
-	stmt.people = people;
+	// The generation read before preparing: an invalidation taken in while
+	// preparing makes the next execution prepare again.
+	stmt.generation = generation;
 	return plan;
 }
 

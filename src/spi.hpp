@@ -14,14 +14,17 @@
 
 namespace pp::spi {
 
-// A statement prepared once per backend (and again if the people table it
-// names changes). Define them as function-local statics.
+// A statement prepared once per backend, and again after any change to a
+// host table (host_contract.hpp: its text may name the people table, its
+// caller may have built the text from the host's columns). Define them as
+// function-local statics; a caller that rebuilds `text` leaves `plan` and
+// `generation` alone: the next execution replans.
 struct Statement {
 	const char *text;  // may contain {people}, replaced by the people table
 	int nargs;
 	Oid argtypes[6];
 	SPIPlanPtr plan;
-	Oid people;  // the people relid the plan was prepared for
+	uint64 generation;  // the host contract's generation the plan was prepared under (0: none)
 };
 
 // Executes `stmt` (SPI must be connected). Returns SPI_processed.

@@ -24,6 +24,7 @@
 #include "boundary.hpp"
 #include "errors.hpp"
 #include "host.hpp"
+#include "host_contract.hpp"
 #include "person_lock.hpp"
 #include "spi.hpp"
 #include "sync_diff.hpp"
@@ -117,8 +118,12 @@ bool bool_column(HeapTuple tuple, TupleDesc desc, int column) {
 // -- resolution -------------------------------------------------------------
 
 // The rows of the last statement, (uuid, pk, workspace_pk), sorted by uuid.
-pp::sync::Resolved *resolved_rows(const SyncPage *page, size_t *n) {
+// `table` names the host table read, for the error of a key that is no
+// longer an integer.
+pp::sync::Resolved *resolved_rows(const SyncPage *page, const char *table, size_t *n) {
 	*n = SPI_processed;
+	pp::contract::require_int4(SPI_gettypeid(SPI_tuptable->tupdesc, 2), table, "pk");
+	pp::contract::require_int4(SPI_gettypeid(SPI_tuptable->tupdesc, 3), table, "workspace_pk");
 	auto *rows = page_alloc<pp::sync::Resolved>(page, *n);
 	TupleDesc desc = SPI_tuptable->tupdesc;
 	for (size_t i = 0; i < *n; i++) {
@@ -137,14 +142,14 @@ pp::sync::Resolved *resolved_rows(const SyncPage *page, size_t *n) {
 }
 
 // Runs a resolution statement over the distinct ids.
-pp::sync::Resolved *resolve(const SyncPage *page, pp::spi::Statement &stmt, pp::sync::Uuid *ids, size_t n,
-                            const pp::api::Scope &scope, size_t *nfound) {
+pp::sync::Resolved *resolve(const SyncPage *page, pp::spi::Statement &stmt, const char *table, pp::sync::Uuid *ids,
+                            size_t n, const pp::api::Scope &scope, size_t *nfound) {
 	n = pp::sync::sort_unique(ids, n);
 	Datum args[2] = {uuid_array(page, ids, n), Int32GetDatum(scope.workspace_pk)};
 	char nulls[3] = {' ', scope.scoped ? ' ' : 'n', '\0'};
 	pp::spi::execute(stmt, args, nulls, false);
 	pfree(DatumGetPointer(args[0]));
-	return resolved_rows(page, nfound);
+	return resolved_rows(page, table, nfound);
 }
 
 // Every person of the page: active, in scope; fills in pk and workspace.
@@ -157,7 +162,7 @@ void resolve_people(SyncPage *page, const pp::api::Scope &scope) {
 	for (uint32 i = 0; i < page->npeople; i++)
 		ids[i] = page->people[i].id;
 	size_t n;
-	pp::sync::Resolved *found = resolve(page, people, ids, page->npeople, scope, &n);
+	pp::sync::Resolved *found = resolve(page, people, pp::contract::people_name(), ids, page->npeople, scope, &n);
 	pfree(ids);
 	for (uint32 i = 0; i < page->npeople; i++) {
 		pp::sync::Person &p = page->people[i];
@@ -180,7 +185,10 @@ void resolve_entries(SyncPage *page, const pp::api::Scope &scope) {
 	for (uint32 i = 0; i < page->nentries; i++)
 		ids[i] = page->entries[i].id;
 	size_t n;
-	pp::sync::Resolved *found = resolve(page, pp::api::targets_statement(page->kind == Kind::media ? pp::api::Target::media : pp::api::Target::location), ids, page->nentries, scope, &n);
+	pp::spi::Statement &targets =
+		pp::api::targets_statement(page->kind == Kind::media ? pp::api::Target::media : pp::api::Target::location);
+	pp::sync::Resolved *found = resolve(page, targets, page->kind == Kind::media ? "core_api.media" : "core_api.locations",
+	                                    ids, page->nentries, scope, &n);
 	pfree(ids);
 	const char *kind = page->kind == Kind::media ? "media" : "location";
 	for (uint32 i = 0; i < page->npeople; i++) {
@@ -628,7 +636,10 @@ template <typename Add>
 Datum sync_call(FunctionCallInfo fcinfo, Kind kind, int session_argno, Add add) {
 	pp::api::begin_rows(fcinfo);
 	SPI_connect();
-	pp::api::Scope scope = pp::api::scope_of(fcinfo, session_argno);
+	// The host tables this call reads, locked and checked before anything else.
+	pp::contract::current(pp::contract::uses(pp::contract::people) |
+	                      pp::contract::uses(kind == Kind::media ? pp::contract::media : pp::contract::locations));
+	pp::api::Scope scope = pp::tenant::scope_of(fcinfo, session_argno);
 	SyncPage *page = pp::sync::page_create(kind);
 	add(page);
 	sync_page(fcinfo, page, scope);
