@@ -67,6 +67,21 @@ scratch_database() { # scratch_database <name>
 	trap 'dropdb --if-exists "$db" >/dev/null 2>&1 || true; rm -rf "$work"; cluster_stop' EXIT
 }
 
+# old_version_sql <version>: SQL that replaces the host fixture's extension
+# and pivot tables with person_pivots <version> installed from its scripts,
+# with the fixture's grants on the tables it creates (t_upgrade.sh,
+# t_tx_mix.sh when t_upgrade_live.sh runs it on an older version).
+old_version_sql() {
+	cat <<SQL
+SET client_min_messages = warning;
+DROP EXTENSION person_pivots CASCADE;
+DROP TABLE core_api.person_media, core_api.person_locations;
+CREATE EXTENSION person_pivots VERSION '$1';
+GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON core_api.person_media, core_api.person_locations TO pp_app;
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA core_api TO pp_app;
+SQL
+}
+
 fail() {
 	echo "FAIL: $*"
 	exit 1

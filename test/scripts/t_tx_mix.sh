@@ -55,14 +55,7 @@ setup_data() {
 	q -f test/fixtures/host_schema.sql >/dev/null
 	# An older version, installed from its scripts (t_upgrade_live.sh), with
 	# the fixture's grants on the tables it creates.
-	[ -z "${PP_MIX_VERSION:-}" ] || q >/dev/null <<SQL
-SET client_min_messages = warning;
-DROP EXTENSION person_pivots CASCADE;
-DROP TABLE core_api.person_media, core_api.person_locations;
-CREATE EXTENSION person_pivots VERSION '$PP_MIX_VERSION';
-GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON core_api.person_media, core_api.person_locations TO pp_app;
-GRANT USAGE ON ALL SEQUENCES IN SCHEMA core_api TO pp_app;
-SQL
+	[ -z "${PP_MIX_VERSION:-}" ] || old_version_sql "$PP_MIX_VERSION" | q >/dev/null
 	q -v people="$people" >/dev/null <<'SQL'
 CREATE SCHEMA pp_mix;
 GRANT USAGE ON SCHEMA pp_mix TO pp_app;

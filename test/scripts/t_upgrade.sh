@@ -47,14 +47,7 @@ psql -X -q -d postgres -c "SET client_min_messages = warning" -c "DROP ROLE IF E
 new_database() {
 	local db=$1 version=$2
 	"$bindir/createdb" "$db"
-	psql -X -q -v ON_ERROR_STOP=1 -d "$db" >/dev/null <<SQL
-\i test/fixtures/host_schema.sql
-SET client_min_messages = warning;
-DROP EXTENSION person_pivots CASCADE;
-DROP TABLE core_api.person_media, core_api.person_locations;
-CREATE EXTENSION person_pivots VERSION '$version';
-GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON core_api.person_media, core_api.person_locations TO pp_app;
-GRANT USAGE ON ALL SEQUENCES IN SCHEMA core_api TO pp_app;
+	{ echo '\i test/fixtures/host_schema.sql'; old_version_sql "$version"; cat <<SQL; } | psql -X -q -v ON_ERROR_STOP=1 -d "$db" >/dev/null
 SELECT to_regproc('person_pivots_internal.grant_application_role') IS NOT NULL AS has_grant \gset
 \if :has_grant
 SELECT person_pivots_internal.grant_application_role('pp_app');
