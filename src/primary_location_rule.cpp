@@ -157,15 +157,14 @@ void on_primary_change(Relation rel, const rules::Columns &cols, HeapTuple row, 
 		try_lock_person(person_pk);
 		return;
 	}
-	if (event == rules::PrimaryEvent::inserted) {
-		// An INSERT of a pair that already has an active row adds no row
-		// (ON CONFLICT's UPDATE decides), so it takes no person lock.
-		spi::Snapshots before_lock = take_snapshot();
-		bool existing = lock_active_pair(rel, cols, before_lock, person_pk, location_pk, self_pk);
-		release_snapshot(before_lock);
-		if (existing)
-			return;
-	}
+	// An INSERT of a pair that already has an active row adds no row (ON
+	// CONFLICT's UPDATE decides), so it takes no person lock. The statement's
+	// own snapshot serves here: a pair it does not see is found by the look
+	// after the lock, which is the one that decides; this one only spares
+	// the lock.
+	if (event == rules::PrimaryEvent::inserted &&
+	    lock_active_pair(rel, cols, {GetActiveSnapshot(), InvalidSnapshot}, person_pk, location_pk, self_pk))
+		return;
 	lock_person(person_pk, person_tid);
 	// One snapshot after the lock for the rest: what the previous promoters
 	// committed is in it.
