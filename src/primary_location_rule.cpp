@@ -22,7 +22,9 @@
 // statement would use. When the probe sees no row, the statement, run with
 // that snapshot, would find no row either and do nothing, so skipping it is
 // the same as running it at that moment. A bulk load of new people
-// therefore runs no SPI statement at all.
+// therefore runs no SPI statement at all. (The pair look before the person
+// lock is only a shortcut and claims no such equivalence: see
+// on_primary_change.)
 #include "primary_location_rule.hpp"
 #include "errors.hpp"
 #include "person_lock.hpp"
@@ -159,9 +161,10 @@ void on_primary_change(Relation rel, const rules::Columns &cols, HeapTuple row, 
 	}
 	// An INSERT of a pair that already has an active row adds no row (ON
 	// CONFLICT's UPDATE decides), so it takes no person lock. The statement's
-	// own snapshot serves here: a pair it does not see is found by the look
-	// after the lock, which is the one that decides; this one only spares
-	// the lock.
+	// own snapshot serves here, without a command counter increment: a pair
+	// row it does not see (written earlier by this statement, or committed
+	// since it started) is found by the look after the lock, which is the
+	// one that decides; this one only spares the lock.
 	if (event == rules::PrimaryEvent::inserted &&
 	    lock_active_pair(rel, cols, {GetActiveSnapshot(), InvalidSnapshot}, person_pk, location_pk, self_pk))
 		return;
