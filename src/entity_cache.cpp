@@ -10,7 +10,6 @@
 // about twice what either strategy alone would have cost. Rows the scan did
 // not see (inserted or moved since) are still probed one by one.
 #include "entity_cache.hpp"
-#include "host_contract.hpp"
 
 #include <algorithm>
 
@@ -101,18 +100,8 @@ void bulk_load(EntityCache &cache, MemoryContext cxt, Oid relid, AttrNumber work
 	Relation index = index_open(pkey, AccessShareLock);
 	AttrNumber pk_attnum = index->rd_index->indkey.values[0];
 	index_close(index, NoLock);
-	// Keys and workspaces are read as integer only if they are (host.cpp,
-	// fetch_by_pk, checks the same for each probe).
-	TupleDesc desc = RelationGetDescr(rel);
-	Oid key_type = TupleDescAttr(desc, pk_attnum - 1)->atttypid;
-	Oid ws_type = workspace_attnum != InvalidAttrNumber ? TupleDescAttr(desc, workspace_attnum - 1)->atttypid : INT4OID;
-	if (getBaseType(key_type) != INT4OID || getBaseType(ws_type) != INT4OID) {
-		const char *table = psprintf("core_api.%s", RelationGetRelationName(rel));
-		bool key_wrong = getBaseType(key_type) != INT4OID;
-		const char *column = pstrdup(NameStr(TupleDescAttr(desc, (key_wrong ? pk_attnum : workspace_attnum) - 1)->attname));
-		table_close(rel, NoLock);
-		contract::require_int4(key_wrong ? key_type : ws_type, table, column);
-	}
+	// Keys and workspaces are read as integer only if they are.
+	host::require_int4_columns(rel, pk_attnum, workspace_attnum);
 
 	uint32 capacity = 1024;
 	while (capacity < rows * 4 / 3 + 1024 && capacity < bulk_max_capacity)

@@ -54,21 +54,9 @@ Entity fetch_by_pk_with(Oid relid, AttrNumber workspace_attnum, int32 pk, Snapsh
 	if (!OidIsValid(index_oid))
 		elog(ERROR, "table \"%s\" has no primary key", RelationGetRelationName(rel));
 	Relation index = index_open(index_oid, AccessShareLock);
-	// The key and the workspace are read as integer only if they are: a
-	// migration may have retyped them since the contract was last checked
-	// (this transaction now holds the table, so they stay as read here).
-	Oid key_type = TupleDescAttr(RelationGetDescr(index), 0)->atttypid;
-	Oid ws_type = workspace_attnum != InvalidAttrNumber
-	                  ? TupleDescAttr(RelationGetDescr(rel), workspace_attnum - 1)->atttypid
-	                  : INT4OID;
-	if (getBaseType(key_type) != INT4OID || getBaseType(ws_type) != INT4OID) {
-		const char *table = psprintf("core_api.%s", RelationGetRelationName(rel));
-		bool key_wrong = getBaseType(key_type) != INT4OID;
-		const char *column = key_wrong ? pstrdup(NameStr(TupleDescAttr(RelationGetDescr(index), 0)->attname)) : "workspace_pk";
-		index_close(index, NoLock);
-		table_close(rel, NoLock);
-		contract::require_int4(key_wrong ? key_type : ws_type, table, column);
-	}
+	// The key and the workspace are read as integer only if they are (this
+	// transaction now holds the table, so they stay as checked here).
+	require_int4_columns(rel, index->rd_index->indkey.values[0], workspace_attnum);
 
 	ScanKeyData key;
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(pk));
@@ -107,6 +95,19 @@ Entity fetch_by_pk(Oid relid, AttrNumber workspace_attnum, int32 pk) {
 	out = fetch_by_pk_with(relid, workspace_attnum, pk, latest);
 	UnregisterSnapshot(latest);
 	return out;
+}
+
+void require_int4_columns(Relation rel, AttrNumber key_attnum, AttrNumber workspace_attnum) {
+	TupleDesc desc = RelationGetDescr(rel);
+	const AttrNumber columns[2] = {key_attnum, workspace_attnum};
+	for (AttrNumber attnum : columns) {
+		if (attnum == InvalidAttrNumber)
+			continue;
+		Form_pg_attribute att = TupleDescAttr(desc, attnum - 1);
+		if (att->atttypid != INT4OID)
+			contract::require_int4(att->atttypid, psprintf("core_api.%s", RelationGetRelationName(rel)),
+			                       pstrdup(NameStr(att->attname)));
+	}
 }
 
 Oid relation_owner(Oid relid) {

@@ -36,6 +36,12 @@ struct Entity {
 // never a truncated read.
 Entity fetch_by_pk(Oid relid, AttrNumber workspace_attnum, int32 pk);
 
+// Raises the host contract's 42804 unless `rel`'s key column and its
+// workspace column (when given) are integer: a migration may have retyped
+// them since the contract was last checked. On error the transaction's
+// abort releases the caller's relations.
+void require_int4_columns(Relation rel, AttrNumber key_attnum, AttrNumber workspace_attnum);
+
 // Owner of a relation.
 Oid relation_owner(Oid relid);
 

@@ -361,7 +361,8 @@ const char *people_name() {
 }
 
 void require_int4(Oid type, const char *table, const char *column) {
-	if (getBaseType(type) != INT4OID)
+	// INT4OID first: no type cache lookup for the common case (a per-row probe).
+	if (type != INT4OID && getBaseType(type) != INT4OID)
 		throw errors::host_column_type(table, column, format_type_be(type), "integer");
 }
 
